@@ -1,0 +1,263 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cli/go-gh/v2/pkg/repository"
+
+	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/status"
+)
+
+// ListOptions filters and bounds List.
+type ListOptions struct {
+	Environment string
+	Ref         string
+	SHA         string
+	Task        string
+	Limit       int // at most this many; must be > 0
+	// EnvironmentFlags asks for Transient and Production, which only REST
+	// knows: List then takes the REST path (2 requests per 100).
+	EnvironmentFlags bool
+}
+
+// restOnly reports whether the options need REST: GraphQL's
+// Repository.deployments filters by environment only.
+func (o ListOptions) restOnly() bool {
+	return o.Ref != "" || o.SHA != "" || o.Task != "" || o.EnvironmentFlags
+}
+
+// PageSize is the most deployments one request returns, in REST and GraphQL.
+const PageSize = 100
+
+// List returns deployments newest first, each with the state of its latest
+// status, without one request per deployment: one GraphQL request per 100,
+// or, when a filter only REST has is used, one REST page of 100 plus one
+// GraphQL nodes() lookup of their latest statuses.
+func List(ctx context.Context, c *ghapi.Client, repo repository.Repository, o ListOptions) ([]Deployment, error) {
+	if o.Limit <= 0 {
+		return nil, errors.New("limit must be greater than 0")
+	}
+	if o.restOnly() {
+		return listREST(ctx, c, repo, o)
+	}
+	return listGraphQL(ctx, c, repo, o)
+}
+
+// statusFields is the selection of a DeploymentStatus, shared by both paths.
+const statusFields = `state description logUrl environmentUrl environment createdAt`
+
+// ListQuery is the GraphQL query of the GraphQL path (exported for the tests
+// that validate it against GitHub's schema).
+const ListQuery = `query DeploymentList($owner: String!, $name: String!, $first: Int!, $after: String, $environments: [String!]) {
+  repository(owner: $owner, name: $name) {
+    deployments(first: $first, after: $after, environments: $environments, orderBy: {field: CREATED_AT, direction: DESC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id databaseId environment task description payload commitOid createdAt updatedAt
+        ref { name }
+        creator { login }
+        latestStatus { ` + statusFields + ` }
+      }
+    }
+  }
+}`
+
+// LatestStatusQuery looks up the latest statuses of deployments by node ID.
+const LatestStatusQuery = `query DeploymentLatestStatus($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on Deployment { id databaseId latestStatus { ` + statusFields + ` } }
+  }
+}`
+
+type gqlStatus struct {
+	State          string    `json:"state"`
+	Description    string    `json:"description"`
+	LogURL         string    `json:"logUrl"`
+	EnvironmentURL string    `json:"environmentUrl"`
+	Environment    string    `json:"environment"`
+	CreatedAt      time.Time `json:"createdAt"`
+}
+
+func (s *gqlStatus) toStatus() *status.Status {
+	if s == nil {
+		return nil
+	}
+	return &status.Status{
+		State:          strings.ToLower(s.State),
+		Description:    s.Description,
+		LogURL:         s.LogURL,
+		EnvironmentURL: s.EnvironmentURL,
+		Environment:    s.Environment,
+		CreatedAt:      s.CreatedAt,
+	}
+}
+
+type gqlDeployment struct {
+	ID          string    `json:"id"`
+	DatabaseID  int64     `json:"databaseId"`
+	Environment string    `json:"environment"`
+	Task        string    `json:"task"`
+	Description string    `json:"description"`
+	Payload     string    `json:"payload"`
+	CommitOid   string    `json:"commitOid"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+	Ref         *struct {
+		Name string `json:"name"`
+	} `json:"ref"`
+	Creator *struct {
+		Login string `json:"login"`
+	} `json:"creator"`
+	LatestStatus *gqlStatus `json:"latestStatus"`
+}
+
+func listGraphQL(ctx context.Context, c *ghapi.Client, repo repository.Repository, o ListOptions) ([]Deployment, error) {
+	vars := map[string]any{"owner": repo.Owner, "name": repo.Name}
+	if o.Environment != "" {
+		vars["environments"] = []string{o.Environment}
+	}
+	var out []Deployment
+	for len(out) < o.Limit {
+		vars["first"] = min(PageSize, o.Limit-len(out))
+		var data struct {
+			Repository *struct {
+				Deployments struct {
+					PageInfo struct {
+						HasNextPage bool   `json:"hasNextPage"`
+						EndCursor   string `json:"endCursor"`
+					} `json:"pageInfo"`
+					Nodes []gqlDeployment `json:"nodes"`
+				} `json:"deployments"`
+			} `json:"repository"`
+		}
+		if err := c.GraphQL(ctx, ListQuery, vars, &data); err != nil {
+			return nil, listError(repo, err)
+		}
+		if data.Repository == nil {
+			return nil, listError(repo, ghapi.GraphQLErrors{{Type: "NOT_FOUND", Message: "Could not resolve to a Repository"}})
+		}
+		conn := data.Repository.Deployments
+		for _, n := range conn.Nodes {
+			out = append(out, fromGraphQL(c, repo, n))
+		}
+		if !conn.PageInfo.HasNextPage || len(conn.Nodes) == 0 {
+			break
+		}
+		vars["after"] = conn.PageInfo.EndCursor
+	}
+	return out, nil
+}
+
+func fromGraphQL(c *ghapi.Client, repo repository.Repository, n gqlDeployment) Deployment {
+	d := Deployment{
+		ID:          n.DatabaseID,
+		NodeID:      n.ID,
+		Environment: n.Environment,
+		SHA:         n.CommitOid,
+		Task:        n.Task,
+		Description: n.Description,
+		Payload:     normalizePayload([]byte(n.Payload)),
+		CreatedAt:   n.CreatedAt,
+		UpdatedAt:   n.UpdatedAt,
+		URL:         fmt.Sprintf("%srepos/%s/%s/deployments/%d", c.Target.RESTURL, repo.Owner, repo.Name, n.DatabaseID),
+	}
+	// GraphQL's payload is the JSON text; a payload that was a plain string
+	// is not JSON text, so quote it back into a JSON string.
+	if !jsonValid(d.Payload) {
+		d.Payload = quoteJSON(n.Payload)
+	}
+	d.Ref = n.CommitOid
+	if n.Ref != nil {
+		d.Ref = n.Ref.Name
+	}
+	if n.Creator != nil {
+		d.Creator = n.Creator.Login
+	}
+	d.applyLatest(n.LatestStatus.toStatus())
+	return d
+}
+
+func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, o ListOptions) ([]Deployment, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"sha": o.SHA, "ref": o.Ref, "task": o.Task, "environment": o.Environment} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	// GitHub pages by a fixed size, so keep it for every page and cut the
+	// last one short locally.
+	perPage := min(PageSize, o.Limit)
+	q.Set("per_page", strconv.Itoa(perPage))
+	var out []Deployment
+	for page := 1; len(out) < o.Limit; page++ {
+		q.Set("page", strconv.Itoa(page))
+		var raw []restDeployment
+		resp, err := restDo(ctx, c, http.MethodGet, fmt.Sprintf("repos/%s/%s/deployments?%s", repo.Owner, repo.Name, q.Encode()), nil, &raw)
+		if err != nil {
+			return nil, fmt.Errorf("list deployments: %w", ghapi.Wrap(err, repo.Owner+"/"+repo.Name))
+		}
+		batch := make([]Deployment, 0, len(raw))
+		for i := range raw {
+			if len(out)+len(batch) == o.Limit {
+				break
+			}
+			batch = append(batch, raw[i].toDeployment())
+		}
+		if err := addLatestStatuses(ctx, c, repo, batch); err != nil {
+			return nil, err
+		}
+		out = append(out, batch...)
+		if resp.NextPage == 0 || len(raw) < perPage {
+			break
+		}
+	}
+	return out, nil
+}
+
+// addLatestStatuses fills in the latest status of up to 100 deployments with
+// one GraphQL request.
+func addLatestStatuses(ctx context.Context, c *ghapi.Client, repo repository.Repository, deps []Deployment) error {
+	if len(deps) == 0 {
+		return nil
+	}
+	ids := make([]string, len(deps))
+	for i, d := range deps {
+		ids[i] = d.NodeID
+	}
+	var data struct {
+		Nodes []*struct {
+			DatabaseID   int64      `json:"databaseId"`
+			LatestStatus *gqlStatus `json:"latestStatus"`
+		} `json:"nodes"`
+	}
+	if err := c.GraphQL(ctx, LatestStatusQuery, map[string]any{"ids": ids}, &data); err != nil {
+		return listError(repo, err)
+	}
+	latest := make(map[int64]*gqlStatus, len(data.Nodes))
+	for _, n := range data.Nodes {
+		if n != nil {
+			latest[n.DatabaseID] = n.LatestStatus
+		}
+	}
+	for i := range deps {
+		deps[i].applyLatest(latest[deps[i].ID].toStatus())
+	}
+	return nil
+}
+
+func listError(repo repository.Repository, err error) error {
+	var gerr ghapi.GraphQLErrors
+	if errors.As(err, &gerr) && gerr.NotFound() {
+		return fmt.Errorf("list deployments: %w", &ghapi.APIError{StatusCode: 404, Message: gerr.Error(),
+			Hint: fmt.Sprintf("Not found: %s/%s does not exist, or the token cannot see it.", repo.Owner, repo.Name)})
+	}
+	return fmt.Errorf("list deployments: %w", err)
+}

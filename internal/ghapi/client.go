@@ -1,0 +1,170 @@
+package ghapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cli/go-gh/v2/pkg/api"
+	"github.com/google/go-github/v60/github"
+)
+
+// Client talks to one GitHub API with one token.
+type Client struct {
+	Target Target
+	// HTTP adds the token (only for the API's own host), GitHub's headers,
+	// GH_DEBUG logging and the retry policy.
+	HTTP *http.Client
+	// REST is go-github on HTTP, pointed at Target.RESTURL.
+	REST *github.Client
+}
+
+// ClientOptions are the seams for tests and for the listener.
+type ClientOptions struct {
+	// Transport is the innermost round tripper (http.DefaultTransport if nil).
+	Transport http.RoundTripper
+	// Retry bounds retries of idempotent requests; the zero value is DefaultRetry.
+	Retry RetryPolicy
+	// UserAgent is sent on every request.
+	UserAgent string
+	// Timeout bounds each request, retries included (none if zero).
+	Timeout time.Duration
+}
+
+// NewClient builds the clients for t.
+func NewClient(t Target, opts ClientOptions) (*Client, error) {
+	if opts.Transport == nil {
+		opts.Transport = http.DefaultTransport
+	}
+	if opts.Retry.Attempts == 0 {
+		opts.Retry = DefaultRetry
+	}
+	// The guard sits inside go-gh's header transport: go-gh compares hosts
+	// without their port and also matches subdomains, so it would add the
+	// token to ghe.example.com:8443 only by accident and to other hosts of
+	// the same domain on purpose. The guard sets the token for exactly the
+	// API's host:port and strips it from every other request.
+	inner := &tokenGuard{
+		token:   t.Token,
+		allowed: map[string]bool{t.RESTURL.Host: true, t.GraphQLURL.Host: true},
+		next:    &retryTransport{policy: opts.Retry, next: opts.Transport},
+	}
+	headers := map[string]string{
+		"Accept": "application/vnd.github+json",
+	}
+	if opts.UserAgent != "" {
+		headers["User-Agent"] = opts.UserAgent
+	}
+	hc, err := api.NewHTTPClient(api.ClientOptions{
+		Host:      t.RESTURL.Hostname(),
+		AuthToken: t.Token,
+		Transport: inner,
+		Headers:   headers,
+		Timeout:   opts.Timeout,
+		// Redirects may lead anywhere; net/http drops Authorization on a
+		// host change and the guard keeps it off, so following is safe.
+	})
+	if err != nil {
+		return nil, err
+	}
+	rest := github.NewClient(hc)
+	rest.BaseURL = t.RESTURL
+	rest.UploadURL = t.RESTURL
+	if opts.UserAgent != "" {
+		rest.UserAgent = opts.UserAgent
+	}
+	return &Client{Target: t, HTTP: hc, REST: rest}, nil
+}
+
+type tokenGuard struct {
+	token   string
+	allowed map[string]bool
+	next    http.RoundTripper
+}
+
+func (g *tokenGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	want := ""
+	if g.allowed[req.URL.Host] {
+		want = "token " + g.token
+	}
+	if req.Header.Get("Authorization") == want {
+		return g.next.RoundTrip(req)
+	}
+	req = req.Clone(req.Context())
+	if want == "" {
+		req.Header.Del("Authorization")
+	} else {
+		req.Header.Set("Authorization", want)
+	}
+	return g.next.RoundTrip(req)
+}
+
+// GraphQLError is one entry of a GraphQL response's errors array.
+type GraphQLError struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+	Path    []any  `json:"path"`
+}
+
+// GraphQLErrors is the errors array of a response that had any.
+type GraphQLErrors []GraphQLError
+
+func (e GraphQLErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, x := range e {
+		msgs[i] = x.Message
+	}
+	return "GraphQL: " + strings.Join(msgs, "; ")
+}
+
+// NotFound reports whether GitHub said a requested object does not exist.
+func (e GraphQLErrors) NotFound() bool {
+	for _, x := range e {
+		if x.Type == "NOT_FOUND" {
+			return true
+		}
+	}
+	return false
+}
+
+// GraphQL runs a query (never a mutation: queries are retried like GETs) and
+// decodes its data into out.
+func (c *Client) GraphQL(ctx context.Context, query string, variables map[string]any, out any) error {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(withIdempotent(ctx), http.MethodPost, c.Target.GraphQLURL.String(), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("POST %s: %w", c.Target.GraphQLURL.Path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return errorFromBody(resp, raw)
+	}
+	var envelope struct {
+		Data   json.RawMessage `json:"data"`
+		Errors GraphQLErrors   `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &envelope); err != nil {
+		return fmt.Errorf("GraphQL: decode response: %w", err)
+	}
+	if len(envelope.Errors) > 0 {
+		return envelope.Errors
+	}
+	return json.Unmarshal(envelope.Data, out)
+}
