@@ -1,0 +1,92 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// applyConfig gives every flag the user did not set its value from, in
+// order, DEPLOYCTL_<FLAG>, the config file's section for this command, and
+// the config file's top level. It runs once, before the command, so
+// commands only ever read their Options.
+func applyConfig(c *cobra.Command, f *Factory, configFlag string) error {
+	v := viper.New()
+	path, explicit := configFlag, configFlag != ""
+	if !explicit {
+		path = f.Getenv("DEPLOYCTL_CONFIG")
+		explicit = path != ""
+	}
+	if !explicit {
+		dir := f.Getenv("XDG_CONFIG_HOME")
+		if dir == "" {
+			home, _ := os.UserHomeDir()
+			dir = filepath.Join(home, ".config")
+		}
+		path = filepath.Join(dir, "deployctl", "config.yaml")
+	}
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		var notFound *fs.PathError
+		if explicit || !errors.As(err, &notFound) {
+			return usageErrorf("config file %s: %v", path, err)
+		}
+	}
+	section := strings.ReplaceAll(strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" "), " ", ".")
+	if c == c.Root() {
+		section = ""
+	}
+
+	var errs []error
+	c.Flags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed || fl.Name == "help" || fl.Name == "version" || fl.Name == "config" {
+			return
+		}
+		env := "DEPLOYCTL_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		value, from, ok := f.Getenv(env), env, f.Getenv(env) != ""
+		if !ok {
+			for _, key := range []string{section + "." + fl.Name, fl.Name} {
+				if strings.HasPrefix(key, ".") || !v.IsSet(key) {
+					continue
+				}
+				value, from, ok = configString(v.Get(key)), path+": "+key, true
+				break
+			}
+		}
+		if !ok {
+			return
+		}
+		if err := c.Flags().Set(fl.Name, value); err != nil {
+			errs = append(errs, fmt.Errorf("%s: invalid value for --%s: %v", from, fl.Name, err))
+		}
+	})
+	if len(errs) > 0 {
+		return &UsageError{Err: errors.Join(errs...)}
+	}
+	return nil
+}
+
+// configString renders a YAML value as the flag text it stands for; lists
+// become comma-separated.
+func configString(v any) string {
+	switch x := v.(type) {
+	case []any:
+		parts := make([]string, len(x))
+		for i, p := range x {
+			parts[i] = fmt.Sprint(p)
+		}
+		return strings.Join(parts, ",")
+	case map[string]any:
+		return ""
+	default:
+		return fmt.Sprint(x)
+	}
+}

@@ -1,0 +1,120 @@
+package cmd
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/cli/go-gh/v2/pkg/repository"
+
+	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/iostreams"
+)
+
+// Factory carries what every command needs and what tests replace: the
+// terminal, the environment, the clock and the way to reach GitHub.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	// Getenv reads the environment (os.Getenv outside tests).
+	Getenv func(string) string
+	// Transport is the innermost HTTP transport (nil: the default).
+	Transport http.RoundTripper
+	// Retry overrides the retry policy (zero: ghapi.DefaultRetry).
+	Retry ghapi.RetryPolicy
+	// Now is the clock for relative times.
+	Now func() time.Time
+	// Version is what --version prints.
+	Version BuildInfo
+	// Executable is how the user invoked us: "deployctl" or "gh deployctl".
+	Executable string
+	// CurrentRepo finds the repository of the working directory's git remotes.
+	CurrentRepo func() (repository.Repository, error)
+}
+
+// NewFactory is the factory of a real process.
+func NewFactory(ios *iostreams.IOStreams, version BuildInfo) *Factory {
+	return &Factory{
+		IOStreams:   ios,
+		Getenv:      os.Getenv,
+		Now:         time.Now,
+		Version:     version,
+		Executable:  executableName(os.Args[0], os.Getenv),
+		CurrentRepo: repository.Current,
+	}
+}
+
+// Client resolves the API and token for host and builds the clients. It
+// fails with a *ghapi.AuthError (exit 4) before any request when there is
+// no token.
+func (f *Factory) Client(host string) (*ghapi.Client, error) {
+	t, err := ghapi.Resolve(host, f.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return ghapi.NewClient(t, ghapi.ClientOptions{
+		Transport: f.Transport,
+		Retry:     f.Retry,
+		UserAgent: "deployctl/" + f.Version.Version,
+	})
+}
+
+var (
+	ownerRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+	nameRE  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+)
+
+// Repo resolves the repository: --repo, then GH_REPO, then
+// GITHUB_REPOSITORY (GitHub Actions), then the git remote of the current
+// directory. A malformed value is a usage error.
+func (f *Factory) Repo(flag string) (repository.Repository, error) {
+	for _, src := range []struct{ name, value string }{
+		{"--repo", flag}, {"GH_REPO", f.Getenv("GH_REPO")}, {"GITHUB_REPOSITORY", f.Getenv("GITHUB_REPOSITORY")},
+	} {
+		if src.value == "" {
+			continue
+		}
+		r, err := parseRepo(src.value, f.Getenv)
+		if err != nil {
+			return r, usageErrorf("%s: %v", src.name, err)
+		}
+		return r, nil
+	}
+	r, err := f.CurrentRepo()
+	if err != nil {
+		return r, usageErrorf("no repository given and none found in the current directory (%v); use --repo OWNER/REPO", err)
+	}
+	return r, nil
+}
+
+func parseRepo(s string, getenv func(string) string) (repository.Repository, error) {
+	host := getenv("GH_HOST")
+	if host == "" {
+		host = "github.com"
+	}
+	r, err := repository.ParseWithHost(s, host)
+	if err != nil {
+		return r, err
+	}
+	if !ownerRE.MatchString(r.Owner) || !nameRE.MatchString(r.Name) || r.Name == "." || r.Name == ".." ||
+		strings.ContainsAny(r.Host, "/ \t") {
+		return r, fmt.Errorf(`expected the "[HOST/]OWNER/REPO" format, got %q`, s)
+	}
+	return r, nil
+}
+
+// executableName says "gh deployctl" when gh runs us as an extension: gh
+// installs extensions as gh-NAME.
+func executableName(arg0 string, getenv func(string) string) string {
+	base := arg0
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	base = strings.TrimSuffix(base, ".exe")
+	if base == "gh-deployctl" {
+		return "gh deployctl"
+	}
+	return "deployctl"
+}

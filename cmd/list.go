@@ -1,0 +1,106 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/MakeNowJust/heredoc"
+	"github.com/cli/go-gh/v2/pkg/tableprinter"
+	"github.com/spf13/cobra"
+
+	"github.com/deployctl/gh-deployctl/internal/deploy"
+	"github.com/deployctl/gh-deployctl/internal/output"
+)
+
+// ListOptions are the inputs of `deployctl list`.
+type ListOptions struct {
+	apiOptions
+	Environment string
+	Ref         string
+	SHA         string
+	Task        string
+	Limit       int
+	Exporter    *output.Exporter
+}
+
+// NewCmdList builds `deployctl list`.
+func NewCmdList(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	opts := &ListOptions{apiOptions: newAPIOptions(f)}
+	c := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List deployments, newest first",
+		Long: heredoc.Doc(`
+			List deployments newest first, each with the state of its latest status.
+
+			Deployments and their latest statuses come 100 at a time in one request
+			(two when filtering by --ref, --sha or --task).
+		`),
+		Example: heredoc.Doc(`
+			$ deployctl list
+			$ deployctl list --environment production --limit 5
+			$ deployctl list --json id,state --jq '.[] | select(.state == "failure") | .id'
+		`),
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if opts.Limit < 1 {
+				return usageErrorf("invalid value for --limit: %d (must be at least 1)", opts.Limit)
+			}
+			if runF != nil {
+				return runF(contextOf(c), opts)
+			}
+			return listRun(contextOf(c), opts)
+		},
+	}
+	opts.bind(f, c)
+	fl := c.Flags()
+	fl.StringVarP(&opts.Environment, "environment", "e", "", "Only deployments to `environment`")
+	fl.StringVar(&opts.Ref, "ref", "", "Only deployments of `ref` (branch, tag or SHA, as it was created)")
+	fl.StringVar(&opts.SHA, "sha", "", "Only deployments of commit `SHA`")
+	fl.StringVar(&opts.Task, "task", "", "Only deployments with `task`")
+	fl.IntVarP(&opts.Limit, "limit", "L", 30, "Maximum number of deployments to list")
+	addJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Deployment{}))
+	return c
+}
+
+func listRun(ctx context.Context, opts *ListOptions) error {
+	repo, client, err := opts.connect()
+	if err != nil {
+		return err
+	}
+	lo := deploy.ListOptions{Environment: opts.Environment, Ref: opts.Ref, SHA: opts.SHA, Task: opts.Task, Limit: opts.Limit}
+	if e := opts.Exporter; e != nil {
+		lo.EnvironmentFlags = slices.Contains(e.Fields, "transient") || slices.Contains(e.Fields, "production")
+	}
+	deps, err := deploy.List(ctx, client, repo, lo)
+	if err != nil {
+		return err
+	}
+	ios := opts.IO
+	if opts.Exporter != nil {
+		return opts.Exporter.Write(ios, deps)
+	}
+	if len(deps) == 0 && ios.IsStdoutTTY() {
+		fmt.Fprintf(ios.ErrOut, "No deployments found in %s/%s\n", repo.Owner, repo.Name)
+		return nil
+	}
+	cs := ios.ColorScheme()
+	now := opts.Now()
+	tp := output.NewTable(ios, "ID", "ENVIRONMENT", "REF", "SHA", "STATE", "CREATOR", "CREATED")
+	for _, d := range deps {
+		state := d.State
+		if state == "" {
+			state = "none"
+		}
+		tp.AddField(fmt.Sprint(d.ID))
+		tp.AddField(d.Environment)
+		tp.AddField(d.Ref)
+		tp.AddField(output.ShortSHA(d.SHA))
+		tp.AddField(state, tableprinter.WithColor(cs.State))
+		tp.AddField(d.Creator)
+		tp.AddField(output.Time(ios, now, d.CreatedAt), tableprinter.WithColor(cs.Gray))
+		tp.EndRow()
+	}
+	return tp.Render()
+}

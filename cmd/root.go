@@ -1,0 +1,117 @@
+// Package cmd is deployctl's command line: cobra commands that turn flags
+// into Options, make one call into internal/, and print the result. It holds
+// no GitHub or listener logic of its own.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/MakeNowJust/heredoc"
+	"github.com/spf13/cobra"
+)
+
+// NewCmdRoot builds the command tree.
+func NewCmdRoot(f *Factory) *cobra.Command {
+	var configFile string
+	root := &cobra.Command{
+		Use:   "deployctl <command>",
+		Short: "Create and track GitHub deployments, and run them from webhooks",
+		Long: heredoc.Doc(`
+			Create and track GitHub deployments from a terminal or a script, and run
+			them from GitHub's webhooks with "deployctl listen".
+		`),
+		Example: heredoc.Doc(`
+			$ deployctl create --ref main --environment staging
+			$ deployctl list --environment production --limit 5
+			$ deployctl status set 1234 success --environment-url https://example.com
+		`),
+		Version:       f.Version.String(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return applyConfig(c, f, configFile)
+		},
+	}
+	if f.Executable != "deployctl" {
+		root.Use = strings.Replace(root.Use, "deployctl", f.Executable, 1)
+		root.Example = strings.ReplaceAll(root.Example, "$ deployctl", "$ "+f.Executable)
+	}
+	root.SetVersionTemplate(f.Executable + " version {{.Version}}\n")
+	root.PersistentFlags().StringVar(&configFile, "config", "", "Read defaults from `FILE` (default $XDG_CONFIG_HOME/deployctl/config.yaml)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &UsageError{Err: err}
+	})
+	root.SetIn(f.IOStreams.In)
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
+
+	root.AddCommand(
+		NewCmdCreate(f, nil),
+		NewCmdList(f, nil),
+		NewCmdGet(f, nil),
+		NewCmdStatus(f),
+		NewCmdVersion(f),
+	)
+	for _, c := range root.Commands() {
+		fixExamples(c, f.Executable)
+	}
+	return root
+}
+
+// fixExamples writes examples as the user will type them ("gh deployctl").
+func fixExamples(c *cobra.Command, exe string) {
+	if exe != "deployctl" {
+		c.Example = strings.ReplaceAll(c.Example, "$ deployctl", "$ "+exe)
+	}
+	for _, sub := range c.Commands() {
+		fixExamples(sub, exe)
+	}
+}
+
+// Execute runs the command line args (without the program name) and returns
+// the error to map to an exit code; it has already been printed.
+func Execute(ctx context.Context, f *Factory, args []string) error {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	c, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return nil
+	}
+	var silent *SilentError
+	if errors.As(err, &silent) {
+		return err
+	}
+	var usage *UsageError
+	errOut := f.IOStreams.ErrOut
+	fmt.Fprintln(errOut, strings.TrimRight(err.Error(), "\n"))
+	if errors.As(err, &usage) && c != nil && !strings.Contains(err.Error(), "\n") {
+		fmt.Fprintf(errOut, "Run '%s --help' for usage.\n", strings.Replace(c.CommandPath(), root.Name(), f.Executable, 1))
+	}
+	// Cobra reports an unknown command as a plain error; it is a usage error.
+	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
+		strings.HasPrefix(err.Error(), "unknown shorthand flag") {
+		return &UsageError{Err: err}
+	}
+	return err
+}
+
+// noArgs refuses positional arguments with a usage error.
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// exactArgs wants n positional arguments named in the command's Use.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("%s takes %d argument(s), got %d", c.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}

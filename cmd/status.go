@@ -1,0 +1,213 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/MakeNowJust/heredoc"
+	"github.com/spf13/cobra"
+
+	"github.com/deployctl/gh-deployctl/internal/output"
+	"github.com/deployctl/gh-deployctl/internal/status"
+)
+
+// NewCmdStatus groups the status commands.
+func NewCmdStatus(f *Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "status <command>",
+		Short: "Set and list the statuses of a deployment",
+		Args:  noArgs,
+	}
+	c.AddCommand(NewCmdStatusSet(f, nil), NewCmdStatusList(f, nil))
+	return c
+}
+
+// StatusSetOptions are the inputs of `deployctl status set`.
+type StatusSetOptions struct {
+	apiOptions
+	DeploymentID   int64
+	State          status.State
+	Description    string
+	LogURL         string
+	EnvironmentURL string
+	Environment    string
+	AutoInactive   *bool
+	Exporter       *output.Exporter
+}
+
+// NewCmdStatusSet builds `deployctl status set`.
+func NewCmdStatusSet(f *Factory, runF func(context.Context, *StatusSetOptions) error) *cobra.Command {
+	opts := &StatusSetOptions{apiOptions: newAPIOptions(f)}
+	var autoInactive bool
+	c := &cobra.Command{
+		Use:   "set [<deployment-id>] <state>",
+		Short: "Add a status to a deployment",
+		Long: heredoc.Docf(`
+			Add a status to a deployment. The state is one of:
+			%s.
+
+			In a workflow that runs "on: deployment", the deployment ID may be left out:
+			it is read, with the repository, from the event at GITHUB_EVENT_PATH.
+		`, strings.Join(status.StateNames(), ", ")),
+		Example: heredoc.Doc(`
+			$ deployctl status set 1234 in_progress
+			$ deployctl status set 1234 success --environment-url https://staging.example.com
+			$ deployctl status set failure -d "migrations failed"   # inside an on: deployment workflow
+		`),
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return usageErrorf("expected [<deployment-id>] <state>, got %d argument(s)", len(args))
+			}
+			return nil
+		},
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 1 {
+				return status.StateNames(), cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			state, err := status.ParseState(args[len(args)-1])
+			if err != nil {
+				return &UsageError{Err: err}
+			}
+			opts.State = state
+			if len(args) == 2 {
+				if opts.DeploymentID, err = parseID(args[0]); err != nil {
+					return err
+				}
+			}
+			if err := status.CheckDescription(opts.Description); err != nil {
+				return &UsageError{Err: err}
+			}
+			if c.Flags().Changed("auto-inactive") {
+				opts.AutoInactive = &autoInactive
+			}
+			if opts.DeploymentID == 0 {
+				if err := opts.fromEvent(); err != nil {
+					return err
+				}
+			}
+			if runF != nil {
+				return runF(contextOf(c), opts)
+			}
+			return statusSetRun(contextOf(c), opts)
+		},
+	}
+	opts.bind(f, c)
+	fl := c.Flags()
+	fl.StringVarP(&opts.Description, "description", "d", "", fmt.Sprintf("Short `description` of the status (at most %d characters)", status.MaxDescription))
+	fl.StringVar(&opts.LogURL, "log-url", "", "`URL` of the deployment's log")
+	fl.StringVar(&opts.EnvironmentURL, "environment-url", "", "`URL` of the deployed environment")
+	fl.StringVarP(&opts.Environment, "environment", "e", "", "Move the deployment to `environment`")
+	fl.BoolVar(&autoInactive, "auto-inactive", false, "Mark earlier deployments to the environment inactive on success (sent only when given; GitHub's default is true)")
+	addJSONFlags(c, &opts.Exporter, output.FieldsOf(status.Status{}))
+	return c
+}
+
+// fromEvent takes the deployment (and the repository, unless given) from a
+// workflow's deployment event.
+func (opts *StatusSetOptions) fromEvent() error {
+	path := opts.Getenv("GITHUB_EVENT_PATH")
+	if path == "" {
+		return usageErrorf("no deployment ID given, and GITHUB_EVENT_PATH is not set (it is, in a workflow that runs on: deployment)")
+	}
+	ev, err := status.ReadEvent(path)
+	if errors.Is(err, status.ErrNoDeploymentEvent) {
+		return usageErrorf("no deployment ID given, and GITHUB_EVENT_PATH holds no deployment event; pass the ID")
+	}
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	opts.DeploymentID = ev.DeploymentID
+	if opts.RepoFlag == "" && ev.Repo != "" {
+		opts.RepoFlag = ev.Repo
+	}
+	return nil
+}
+
+func statusSetRun(ctx context.Context, opts *StatusSetOptions) error {
+	repo, client, err := opts.connect()
+	if err != nil {
+		return err
+	}
+	s, err := status.Set(ctx, client, repo, opts.DeploymentID, status.SetRequest{
+		State:          opts.State,
+		Description:    opts.Description,
+		LogURL:         opts.LogURL,
+		EnvironmentURL: opts.EnvironmentURL,
+		Environment:    opts.Environment,
+		AutoInactive:   opts.AutoInactive,
+	})
+	if err != nil {
+		return err
+	}
+	ios := opts.IO
+	switch {
+	case opts.Exporter != nil:
+		return opts.Exporter.Write(ios, s)
+	case ios.IsStdoutTTY():
+		cs := ios.ColorScheme()
+		_, err = fmt.Fprintf(ios.Out, "%s Set deployment %d to %s (status %d)\n", cs.SuccessIcon(), s.DeploymentID, cs.State(s.State), s.ID)
+	default:
+		_, err = fmt.Fprintln(ios.Out, s.ID)
+	}
+	return err
+}
+
+// StatusListOptions are the inputs of `deployctl status list`.
+type StatusListOptions struct {
+	apiOptions
+	DeploymentID int64
+	Exporter     *output.Exporter
+}
+
+// NewCmdStatusList builds `deployctl status list`.
+func NewCmdStatusList(f *Factory, runF func(context.Context, *StatusListOptions) error) *cobra.Command {
+	opts := &StatusListOptions{apiOptions: newAPIOptions(f)}
+	c := &cobra.Command{
+		Use:     "list <deployment-id>",
+		Aliases: []string{"ls"},
+		Short:   "List a deployment's statuses, newest first",
+		Example: heredoc.Doc(`
+			$ deployctl status list 1234
+			$ deployctl status list 1234 --json state,createdAt --jq '.[0].state'
+		`),
+		Args: exactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			id, err := parseID(args[0])
+			if err != nil {
+				return err
+			}
+			opts.DeploymentID = id
+			if runF != nil {
+				return runF(contextOf(c), opts)
+			}
+			return statusListRun(contextOf(c), opts)
+		},
+	}
+	opts.bind(f, c)
+	addJSONFlags(c, &opts.Exporter, output.FieldsOf(status.Status{}))
+	return c
+}
+
+func statusListRun(ctx context.Context, opts *StatusListOptions) error {
+	repo, client, err := opts.connect()
+	if err != nil {
+		return err
+	}
+	statuses, err := status.List(ctx, client, repo, opts.DeploymentID)
+	if err != nil {
+		return err
+	}
+	if opts.Exporter != nil {
+		return opts.Exporter.Write(opts.IO, statuses)
+	}
+	if len(statuses) == 0 && opts.IO.IsStdoutTTY() {
+		fmt.Fprintf(opts.IO.ErrOut, "Deployment %d has no statuses\n", opts.DeploymentID)
+		return nil
+	}
+	return statusTable(opts.apiOptions, statuses, "")
+}
