@@ -1,0 +1,180 @@
+package githubtest
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
+)
+
+// graphqlPrelude completes GitHub's schema excerpt (deployments.graphql) so it loads on its own: the scalars,
+// interfaces and small types the excerpt refers to, with the fields deployctl may reasonably ask for, as named
+// in GitHub's full schema. Repository gets the fields its interfaces require.
+const graphqlPrelude = `
+scalar DateTime
+scalar URI
+scalar GitObjectID
+scalar GitTimestamp
+scalar HTML
+
+interface Node { id: ID! }
+interface Actor {
+  avatarUrl(size: Int): URI!
+  login: String!
+  resourcePath: URI!
+  url: URI!
+}
+interface RepositoryOwner {
+  id: ID!
+  login: String!
+  url: URI!
+  resourcePath: URI!
+}
+interface PackageOwner { id: ID! }
+interface ProjectOwner { id: ID! }
+interface ProjectV2Recent { id: ID! }
+interface RepositoryInfo {
+  name: String!
+  nameWithOwner: String!
+  description: String
+  url: URI!
+  createdAt: DateTime!
+  isPrivate: Boolean!
+  owner: RepositoryOwner!
+}
+interface Starrable { id: ID! stargazerCount: Int! }
+interface Subscribable { id: ID! viewerCanSubscribe: Boolean! }
+interface UniformResourceLocatable { resourcePath: URI! url: URI! }
+
+extend type Repository {
+  id: ID!
+  databaseId: Int
+  name: String!
+  nameWithOwner: String!
+  description: String
+  url: URI!
+  resourcePath: URI!
+  createdAt: DateTime!
+  isPrivate: Boolean!
+  owner: RepositoryOwner!
+  stargazerCount: Int!
+  viewerCanSubscribe: Boolean!
+  defaultBranchRef: Ref
+}
+
+type User implements Node & Actor & RepositoryOwner {
+  id: ID!
+  databaseId: Int
+  login: String!
+  name: String
+  avatarUrl(size: Int): URI!
+  resourcePath: URI!
+  url: URI!
+}
+type Bot implements Node & Actor {
+  id: ID!
+  databaseId: Int
+  login: String!
+  avatarUrl(size: Int): URI!
+  resourcePath: URI!
+  url: URI!
+}
+type Organization implements Node & Actor & RepositoryOwner {
+  id: ID!
+  databaseId: Int
+  login: String!
+  name: String
+  avatarUrl(size: Int): URI!
+  resourcePath: URI!
+  url: URI!
+}
+type App implements Node {
+  id: ID!
+  databaseId: Int
+  name: String!
+  slug: String!
+}
+type Commit implements Node {
+  id: ID!
+  oid: GitObjectID!
+  abbreviatedOid: String!
+  message: String!
+  committedDate: DateTime!
+  url: URI!
+}
+type Ref implements Node {
+  id: ID!
+  name: String!
+  prefix: String!
+  target: Commit
+}
+type Environment implements Node {
+  id: ID!
+  databaseId: Int
+  name: String!
+}
+type PageInfo {
+  endCursor: String
+  hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: String
+}
+type RateLimit {
+  cost: Int!
+  limit: Int!
+  nodeCount: Int!
+  remaining: Int!
+  resetAt: DateTime!
+  used: Int!
+}
+type Query {
+  node(id: ID!): Node
+  rateLimit(dryRun: Boolean = false): RateLimit
+  repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
+  viewer: User!
+}
+`
+
+// LoadGraphQLSchema loads GitHub's schema excerpt from dir/deployments.graphql, completed by a small prelude.
+func LoadGraphQLSchema(dir string) (*ast.Schema, error) {
+	name := filepath.Join(dir, GraphQLFile)
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", GraphQLFile, err)
+	}
+	schema, gerr := gqlparser.LoadSchema(
+		&ast.Source{Name: "githubtest-prelude.graphql", Input: graphqlPrelude},
+		&ast.Source{Name: name, Input: string(b)},
+	)
+	if gerr != nil {
+		return nil, fmt.Errorf("load %s: %w", GraphQLFile, gerr)
+	}
+	return schema, nil
+}
+
+// ValidateQuery checks a GraphQL document (query text) against schema, as GitHub's server would before running it.
+func ValidateQuery(schema *ast.Schema, query string) error {
+	doc, err := parser.ParseQuery(&ast.Source{Name: "query", Input: query})
+	if err != nil {
+		return err
+	}
+	if list := validator.Validate(schema, doc); len(list) > 0 {
+		return joinGQLErrors(list)
+	}
+	return nil
+}
+
+func joinGQLErrors(list gqlerror.List) error {
+	msgs := make([]string, 0, len(list))
+	for _, e := range list {
+		msgs = append(msgs, e.Error())
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
