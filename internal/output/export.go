@@ -15,7 +15,6 @@ import (
 
 	"github.com/cli/go-gh/v2/pkg/jq"
 	"github.com/cli/go-gh/v2/pkg/jsonpretty"
-	"github.com/cli/go-gh/v2/pkg/template"
 
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
@@ -91,14 +90,7 @@ func (e *Exporter) Write(ios *iostreams.IOStreams, data any) error {
 	case e.JQ != "":
 		return jq.EvaluateFormatted(&buf, ios.Out, e.JQ, "  ", ios.ColorEnabled())
 	case e.Template != "":
-		t := template.New(ios.Out, ios.TerminalWidth(), ios.ColorEnabled())
-		if err := t.Parse(e.Template); err != nil {
-			return err
-		}
-		if err := t.Execute(&buf); err != nil {
-			return err
-		}
-		return t.Flush()
+		return executeTemplate(ios.Out, ios.TerminalWidth(), ios.ColorEnabled(), e.Template, buf.Bytes())
 	case ios.IsStdoutTTY():
 		return jsonpretty.Format(ios.Out, &buf, "  ", ios.ColorEnabled())
 	default:
