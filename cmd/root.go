@@ -36,9 +36,12 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		},
 	}
 	if f.Executable != "deployctl" {
-		root.Use = strings.Replace(root.Use, "deployctl", f.Executable, 1)
+		// Cobra prints the display name in usage lines, command paths
+		// ("gh deployctl list") and errors; Name() stays "deployctl".
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: f.Executable}
 		root.Example = strings.ReplaceAll(root.Example, "$ deployctl", "$ "+f.Executable)
 	}
+	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetVersionTemplate(f.Executable + " version {{.Version}}\n")
 	root.PersistentFlags().StringVar(&configFile, "config", "", "Read defaults from `FILE` (default $XDG_CONFIG_HOME/deployctl/config.yaml)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -54,10 +57,12 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdGet(f, nil),
 		NewCmdStatus(f),
 		NewCmdVersion(f),
+		NewCmdCompletion(f),
 	)
 	for _, c := range root.Commands() {
 		fixExamples(c, f.Executable)
 	}
+	addDynamicCompletions(root, f)
 	return root
 }
 
@@ -84,16 +89,16 @@ func Execute(ctx context.Context, f *Factory, args []string) error {
 	if errors.As(err, &silent) {
 		return err
 	}
+	// Cobra reports an unknown command as a plain error; it is a usage error.
+	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
+		strings.HasPrefix(err.Error(), "unknown shorthand flag") {
+		err = &UsageError{Err: err}
+	}
 	var usage *UsageError
 	errOut := f.IOStreams.ErrOut
 	fmt.Fprintln(errOut, strings.TrimRight(err.Error(), "\n"))
 	if errors.As(err, &usage) && c != nil && !strings.Contains(err.Error(), "\n") {
-		fmt.Fprintf(errOut, "Run '%s --help' for usage.\n", strings.Replace(c.CommandPath(), root.Name(), f.Executable, 1))
-	}
-	// Cobra reports an unknown command as a plain error; it is a usage error.
-	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
-		strings.HasPrefix(err.Error(), "unknown shorthand flag") {
-		return &UsageError{Err: err}
+		fmt.Fprintf(errOut, "Run '%s --help' for usage.\n", c.CommandPath())
 	}
 	return err
 }
