@@ -58,7 +58,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.spec != nil {
-		if list := validator.Validate(s.spec.schema, doc); len(list) > 0 {
+		if list := validateDoc(s.spec.schema, doc); len(list) > 0 {
 			s.violation("POST %s: query does not match GitHub's GraphQL schema: %v", r.URL.Path, joinGQLErrors(list))
 			writeJSON(w, http.StatusOK, obj{"errors": gqlErrorsOf(list)})
 			return
@@ -71,6 +71,15 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	if op == nil || op.Operation != ast.Query {
 		writeJSON(w, http.StatusOK, obj{"errors": []gqlError{{Message: "Only queries are supported by this fake."}}})
 		return
+	}
+	if s.spec != nil {
+		var plain struct{ Variables map[string]any }
+		_ = json.Unmarshal(body, &plain)
+		if _, err := validator.VariableValues(s.spec.schema, op, plain.Variables); err != nil {
+			s.violation("POST %s: variables do not match GitHub's GraphQL schema: %v", r.URL.Path, err)
+			writeJSON(w, http.StatusOK, obj{"errors": gqlErrorsOf(err)})
+			return
+		}
 	}
 	vars := map[string]any{}
 	for _, vd := range op.VariableDefinitions {

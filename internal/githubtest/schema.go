@@ -165,10 +165,14 @@ func ValidateQuery(schema *ast.Schema, query string) error {
 	if err != nil {
 		return err
 	}
-	if list := validator.Validate(schema, doc); len(list) > 0 {
+	if list := validateDoc(schema, doc); len(list) > 0 {
 		return joinGQLErrors(list)
 	}
 	return nil
+}
+
+func validateDoc(schema *ast.Schema, doc *ast.QueryDocument) gqlerror.List {
+	return validator.ValidateWithRules(schema, doc, nil)
 }
 
 func joinGQLErrors(list gqlerror.List) error {
