@@ -3,9 +3,9 @@ package cmd
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
+	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/output"
 )
 
@@ -101,7 +102,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		fmt.Fprintf(ios.ErrOut, "GitHub answered 202: %s. Creating the deployment once more.\n", msg)
 	}
 	d, err := deploy.Create(ctx, client, repo, req)
-	if errors.Is(err, deploy.ErrChecksFailed) {
+	if ghapi.StatusCode(err) == http.StatusConflict {
 		return fmt.Errorf("%w\nTo deploy anyway, use --skip-checks, or name the contexts that must pass with --required-contexts.", err)
 	}
 	if err != nil {

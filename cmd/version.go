@@ -4,68 +4,111 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
 
-// BuildInfo is stamped by the release build through -ldflags; a plain go
-// build or go install falls back to the module version and VCS stamp.
+// BuildInfo says which build of deployctl this is. The release build stamps
+// it through -ldflags "-X main.version=... -X main.commit=... -X main.date=...";
+// a plain go build or go install falls back to the module version and the
+// VCS stamp Go embeds in the binary.
 type BuildInfo struct {
-	Version string
-	Commit  string
-	Date    string
+	Version string // "1.2.3" (a leading "v" is dropped), or "dev"
+	Commit  string // full commit hash, "" when unknown
+	Date    string // build or commit time (RFC 3339), "" when unknown
+	// Modified is true for a build from a working tree with uncommitted changes.
+	Modified bool
+	// GoVersion and Platform describe the toolchain and target ("linux/amd64").
+	GoVersion string
+	Platform  string
 }
 
 // ResolveBuildInfo fills what the linker did not stamp from the binary's
 // embedded build information.
 func ResolveBuildInfo(b BuildInfo) BuildInfo {
-	info, ok := debug.ReadBuildInfo()
-	if ok {
+	info, _ := debug.ReadBuildInfo()
+	return resolveBuildInfo(b, info)
+}
+
+func resolveBuildInfo(b BuildInfo, info *debug.BuildInfo) BuildInfo {
+	stamped := b.Commit != ""
+	if info != nil {
+		// go install module@v1.2.3 sets the module version; go build in a
+		// checkout sets a pseudo-version (v0.0.0-2025...-abcdef+dirty).
 		if b.Version == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 			b.Version = info.Main.Version
 		}
 		for _, s := range info.Settings {
-			switch {
-			case s.Key == "vcs.revision" && b.Commit == "":
-				b.Commit = s.Value
-			case s.Key == "vcs.time" && b.Date == "":
-				b.Date = s.Value
+			switch s.Key {
+			case "vcs.revision":
+				if b.Commit == "" {
+					b.Commit = s.Value
+				}
+			case "vcs.time":
+				if b.Date == "" {
+					b.Date = s.Value
+				}
+			case "vcs.modified":
+				if !stamped {
+					b.Modified = s.Value == "true"
+				}
 			}
 		}
+		if b.GoVersion == "" {
+			b.GoVersion = info.GoVersion
+		}
 	}
+	b.Version = strings.TrimPrefix(b.Version, "v")
 	if b.Version == "" {
 		b.Version = "dev"
+	}
+	if b.GoVersion == "" {
+		b.GoVersion = runtime.Version()
+	}
+	if b.Platform == "" {
+		b.Platform = runtime.GOOS + "/" + runtime.GOARCH
 	}
 	return b
 }
 
+// String is the version line without the program's name:
+// "1.2.3 (commit 0123456789ab, built 2025-11-25T18:16:00Z, go1.26.8 linux/amd64)".
 func (b BuildInfo) String() string {
-	s := b.Version
-	if b.Commit != "" || b.Date != "" {
-		s += " ("
-		if b.Commit != "" {
-			c := b.Commit
-			if len(c) > 12 {
-				c = c[:12]
-			}
-			s += c
+	var parts []string
+	if b.Commit != "" {
+		c := b.Commit
+		if len(c) > 12 {
+			c = c[:12]
 		}
-		if b.Date != "" {
-			if b.Commit != "" {
-				s += ", "
-			}
-			s += b.Date
+		if b.Modified {
+			c += "-dirty"
 		}
-		s += ")"
+		parts = append(parts, "commit "+c)
 	}
-	return s + " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+	if b.Date != "" {
+		parts = append(parts, "built "+b.Date)
+	}
+	goVersion, platform := b.GoVersion, b.Platform
+	if goVersion == "" {
+		goVersion = runtime.Version()
+	}
+	if platform == "" {
+		platform = runtime.GOOS + "/" + runtime.GOARCH
+	}
+	parts = append(parts, goVersion+" "+platform)
+	version := b.Version
+	if version == "" {
+		version = "dev"
+	}
+	return version + " (" + strings.Join(parts, ", ") + ")"
 }
 
 // NewCmdVersion prints what --version prints.
 func NewCmdVersion(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Show deployctl's version",
+		Short: "Show deployctl's version, commit, build date and Go version",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(f.IOStreams.Out, "%s version %s\n", f.Executable, f.Version)

@@ -139,10 +139,6 @@ type CreateRequest struct {
 	OnAutoMerge func(message string)
 }
 
-// ErrChecksFailed wraps GitHub's 409: required contexts failed, or the
-// auto-merge conflicted.
-var ErrChecksFailed = errors.New("GitHub refused the deployment (409)")
-
 // Validate checks what GitHub would refuse, before anything is sent.
 func (r CreateRequest) Validate() error {
 	if strings.TrimSpace(r.Ref) == "" {
@@ -191,11 +187,9 @@ func Create(ctx context.Context, c *ghapi.Client, repo repository.Repository, r 
 			continue
 		}
 		if err != nil {
-			err = ghapi.Wrap(err, repo.Owner+"/"+repo.Name)
-			if ghapi.StatusCode(err) == http.StatusConflict {
-				err = fmt.Errorf("%w: %w", ErrChecksFailed, err)
-			}
-			return nil, fmt.Errorf("create deployment: %w", err)
+			// A 409 (failed required contexts, or a merge conflict) keeps
+			// its status code for callers to explain.
+			return nil, fmt.Errorf("create deployment: %w", ghapi.Wrap(err, repo.Owner+"/"+repo.Name))
 		}
 		out := d.toDeployment()
 		return &out, nil
