@@ -40,7 +40,7 @@ type gqlPage struct {
 					Ref          *struct{ Name string }
 					Description  *string
 					LatestStatus *struct {
-						State string
+						State  string
 						LogURL *string
 					}
 					Statuses struct {
