@@ -1,0 +1,104 @@
+// Package e2e runs the real deployctl binary, as a user or a script would,
+// against the project's fake GitHub over HTTP.
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/deployctl/gh-deployctl/internal/githubtest"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "deployctl-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "deployctl")
+	if runtime.GOOS == "windows" {
+		binary += ".exe"
+	}
+	build := exec.Command("go", "build", "-o", binary, "../..")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build deployctl:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is what one run of the binary did.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// user is a person (or script) with a clean environment pointed at a fake.
+type user struct {
+	t   *testing.T
+	gh  *githubtest.Server
+	env map[string]string
+	dir string
+}
+
+func newUser(t *testing.T) *user {
+	t.Helper()
+	gh := githubtest.NewT(t)
+	home := t.TempDir()
+	return &user{t: t, gh: gh, dir: t.TempDir(), env: map[string]string{
+		"HOME":            home,
+		"PATH":            os.Getenv("PATH"),
+		"XDG_CONFIG_HOME": filepath.Join(home, ".config"),
+		"GH_CONFIG_DIR":   filepath.Join(home, ".config", "gh"),
+		"GITHUB_API_URL":  gh.URL(),
+		"GH_TOKEN":        githubtest.DefaultToken,
+		"GH_REPO":         "octo/demo",
+		"NO_COLOR":        "1",
+	}}
+}
+
+func (u *user) run(stdin string, args ...string) result {
+	u.t.Helper()
+	c := exec.Command(binary, args...)
+	c.Dir = u.dir
+	for k, v := range u.env {
+		c.Env = append(c.Env, k+"="+v)
+	}
+	c.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errOut
+	err := c.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		u.t.Fatal(err)
+	}
+	r := result{code: code, stdout: out.String(), stderr: errOut.String()}
+	if strings.Contains(r.stdout+r.stderr, githubtest.DefaultToken) {
+		u.t.Errorf("deployctl %s printed the token", strings.Join(args, " "))
+	}
+	return r
+}
+
+func (u *user) must(args ...string) string {
+	u.t.Helper()
+	r := u.run("", args...)
+	if r.code != 0 {
+		u.t.Fatalf("deployctl %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r.stdout
+}
