@@ -105,14 +105,18 @@ func parseRepo(s string, getenv func(string) string) (repository.Repository, err
 	return r, nil
 }
 
-// executableName says "gh deployctl" when gh runs us as an extension: gh
-// installs extensions as gh-NAME.
+// executableName says "gh deployctl" when gh runs us as an extension. gh
+// installs an extension as gh-NAME (gh-NAME.exe on Windows) and runs that
+// file directly, passing its own environment on unchanged: it sets no
+// variable of its own (cli/cli pkg/cmd/extension/manager.go, Dispatch), so
+// the binary's name is the signal. getenv is kept for callers; nothing in
+// the environment overrides the name.
 func executableName(arg0 string, getenv func(string) string) string {
 	base := arg0
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]
 	}
-	base = strings.TrimSuffix(base, ".exe")
+	base = strings.TrimSuffix(strings.ToLower(base), ".exe")
 	if base == "gh-deployctl" {
 		return "gh deployctl"
 	}

@@ -16,7 +16,10 @@ import (
 type BuildInfo struct {
 	Version string // "1.2.3" (a leading "v" is dropped), or "dev"
 	Commit  string // full commit hash, "" when unknown
-	Date    string // build or commit time (RFC 3339), "" when unknown
+	Date    string // build time (RFC 3339) when stamped, "" when unknown
+	// CommitDate is the commit's time from the VCS stamp, shown when Date
+	// is not stamped.
+	CommitDate string
 	// Modified is true for a build from a working tree with uncommitted changes.
 	Modified bool
 	// GoVersion and Platform describe the toolchain and target ("linux/amd64").
@@ -46,8 +49,8 @@ func resolveBuildInfo(b BuildInfo, info *debug.BuildInfo) BuildInfo {
 					b.Commit = s.Value
 				}
 			case "vcs.time":
-				if b.Date == "" {
-					b.Date = s.Value
+				if !stamped {
+					b.CommitDate = s.Value
 				}
 			case "vcs.modified":
 				if !stamped {
@@ -88,6 +91,8 @@ func (b BuildInfo) String() string {
 	}
 	if b.Date != "" {
 		parts = append(parts, "built "+b.Date)
+	} else if b.CommitDate != "" {
+		parts = append(parts, "committed "+b.CommitDate)
 	}
 	goVersion, platform := b.GoVersion, b.Platform
 	if goVersion == "" {
