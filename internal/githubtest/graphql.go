@@ -252,6 +252,12 @@ func (c *gqlCtx) value(val any, set ast.SelectionSet, path []any) any {
 			out[i] = c.object(t.typ, t.v, set, append(slices.Clone(path), i))
 		}
 		return out
+	case []any: // a list whose entries may be null (nodes)
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = c.value(e, set, append(slices.Clone(path), i))
+		}
+		return out
 	}
 	return val
 }
@@ -321,6 +327,22 @@ func (c *gqlCtx) field(typ string, v any, f *ast.Field) (any, error) {
 			return typed{"RateLimit", nil}, nil
 		case "viewer":
 			return typed{"User", c.login}, nil
+		case "node":
+			id, _ := a["id"].(string)
+			return c.s.nodeByID(id), nil
+		case "nodes":
+			ids, _ := a["ids"].([]any)
+			if len(ids) > 100 {
+				return nil, typedErr{typ: "EXCESSIVE_PAGINATION", msg: fmt.Sprintf("You may not request more than 100 node IDs; you requested %d.", len(ids)), fatal: true}
+			}
+			out := make([]any, len(ids))
+			for i, id := range ids {
+				s, _ := id.(string)
+				if n := c.s.nodeByID(s); n != nil {
+					out[i] = *n
+				}
+			}
+			return out, nil
 		}
 	case "RateLimit":
 		switch f.Name {
@@ -702,4 +724,22 @@ func toInt(v any) (int, bool) {
 		return n, err == nil
 	}
 	return 0, false
+}
+
+// nodeByID finds a deployment or deployment status by its global node ID (Query.node and Query.nodes); nil
+// when there is none, as GitHub answers null. Caller holds s.mu.
+func (s *Server) nodeByID(id string) *typed {
+	for _, r := range s.repos {
+		for _, d := range r.deployments {
+			if nodeID("Deployment", d.ID) == id {
+				return &typed{"Deployment", depVal{r, d}}
+			}
+			for _, st := range d.Statuses {
+				if nodeID("DeploymentStatus", st.ID) == id {
+					return &typed{"DeploymentStatus", statusVal{r, d, st}}
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -181,3 +181,32 @@ func TestGraphQLUnknownField(t *testing.T) {
 		t.Errorf("answer %s", r.body)
 	}
 }
+
+func TestGraphQLNodes(t *testing.T) {
+	s := NewT(t)
+	id := create(t, s, map[string]any{"ref": "main"})
+	setStatus(t, s, id, map[string]any{"state": "success"})
+	nodeID := call(t, s, "GET", "/repos/octo/demo/deployments/"+itoa(id), nil).json(t)["node_id"].(string)
+	r := call(t, s, "POST", "/graphql", map[string]any{
+		"query":     `query($ids:[ID!]!){ nodes(ids:$ids){ __typename ... on Deployment { databaseId latestStatus { state } } } }`,
+		"variables": map[string]any{"ids": []string{nodeID, "bm9wZQ=="}},
+	})
+	mustStatus(t, r, 200)
+	var out struct {
+		Data struct {
+			Nodes []*struct {
+				Typename     string `json:"__typename"`
+				DatabaseID   int64
+				LatestStatus struct{ State string }
+			}
+		}
+		Errors []any
+	}
+	if err := json.Unmarshal(r.body, &out); err != nil {
+		t.Fatal(err)
+	}
+	n := out.Data.Nodes
+	if len(out.Errors) != 0 || len(n) != 2 || n[0] == nil || n[0].DatabaseID != id || n[0].LatestStatus.State != "SUCCESS" || n[1] != nil {
+		t.Fatalf("nodes = %s", r.body)
+	}
+}

@@ -136,6 +136,7 @@ type RateLimit {
 }
 type Query {
   node(id: ID!): Node
+  nodes(ids: [ID!]!): [Node]!
   rateLimit(dryRun: Boolean = false): RateLimit
   repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
   viewer: User!
