@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/MakeNowJust/heredoc"
@@ -39,7 +40,6 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		// Cobra prints the display name in usage lines, command paths
 		// ("gh deployctl list") and errors; Name() stays "deployctl".
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: f.Executable}
-		root.Example = strings.ReplaceAll(root.Example, "$ deployctl", "$ "+f.Executable)
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetVersionTemplate(f.Executable + " version {{.Version}}\n")
@@ -59,17 +59,19 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdVersion(f),
 		NewCmdCompletion(f),
 	)
-	for _, c := range root.Commands() {
-		fixExamples(c, f.Executable)
-	}
+	fixExamples(root, f.Executable)
 	addDynamicCompletions(root, f)
 	return root
 }
 
+// commandInExample finds the program's name where an example runs it: at a
+// prompt, in $(...), after a pipe, and so on.
+var commandInExample = regexp.MustCompile(`(^|[\s$(|;&` + "`" + `])deployctl(\s|$)`)
+
 // fixExamples writes examples as the user will type them ("gh deployctl").
 func fixExamples(c *cobra.Command, exe string) {
 	if exe != "deployctl" {
-		c.Example = strings.ReplaceAll(c.Example, "$ deployctl", "$ "+exe)
+		c.Example = commandInExample.ReplaceAllString(c.Example, "${1}"+exe+"${2}")
 	}
 	for _, sub := range c.Commands() {
 		fixExamples(sub, exe)
