@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -224,6 +225,9 @@ func TestExecutableName(t *testing.T) {
 	}
 }
 
+// bareCommand is "deployctl" run as a command rather than named in a path.
+var bareCommand = regexp.MustCompile(`(^|[\s$(|;&])deployctl(\s|$)`)
+
 // As a gh extension every usage line, example, hint and error names
 // "gh deployctl", never a bare "gh" or "deployctl".
 func TestHelpAsExtension(t *testing.T) {
@@ -243,7 +247,7 @@ func TestHelpAsExtension(t *testing.T) {
 		usage := help[strings.Index(help, "Usage:"):]
 		for _, l := range strings.Split(usage, "\n") {
 			l = strings.TrimSpace(l)
-			if strings.HasPrefix(l, "$ ") && strings.Contains(strings.ReplaceAll(l, "gh deployctl ", ""), "deployctl") {
+			if strings.HasPrefix(l, "$ ") && bareCommand.MatchString(strings.ReplaceAll(l, "gh deployctl", "")) {
 				t.Errorf("%v --help: example %q", path, l)
 			}
 			if strings.HasPrefix(l, "gh ") && !strings.HasPrefix(l, "gh deployctl") {
