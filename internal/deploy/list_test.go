@@ -1,0 +1,128 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/cli/go-gh/v2/pkg/repository"
+
+	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/githubtest"
+)
+
+func fakeClient(tb testing.TB, gh *githubtest.Server) *ghapi.Client {
+	tb.Helper()
+	t, err := ghapi.Resolve("github.com", func(k string) string {
+		return map[string]string{"GITHUB_API_URL": gh.URL(), "GH_TOKEN": githubtest.DefaultToken}[k]
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := ghapi.NewClient(t, ghapi.ClientOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+var demo = repository.Repository{Host: "github.com", Owner: "octo", Name: "demo"}
+
+// The queries deployctl sends must be valid against GitHub's own schema.
+func TestQueriesMatchGitHubSchema(t *testing.T) {
+	dir := os.Getenv(githubtest.EnvAPIDir)
+	if dir == "" {
+		t.Skip(githubtest.EnvAPIDir + " not set: skipping the check of deployctl's GraphQL queries against GitHub's schema")
+	}
+	schema, err := githubtest.LoadGraphQLSchema(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, q := range map[string]string{"list": ListQuery, "latest statuses": LatestStatusQuery} {
+		if err := githubtest.ValidateQuery(schema, q); err != nil {
+			t.Errorf("%s query: %v", name, err)
+		}
+	}
+}
+
+func TestListBothPathsAgree(t *testing.T) {
+	gh := githubtest.NewT(t)
+	gh.SeedDeployments("octo/demo", 120, "production", "staging", "qa")
+	c := fakeClient(t, gh)
+	ctx := context.Background()
+	viaGraphQL, err := List(ctx, c, demo, ListOptions{Limit: 110})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaREST, err := List(ctx, c, demo, ListOptions{Limit: 110, EnvironmentFlags: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(viaGraphQL) != 110 || len(viaREST) != 110 {
+		t.Fatalf("got %d and %d", len(viaGraphQL), len(viaREST))
+	}
+	for i := range viaGraphQL {
+		g, r := viaGraphQL[i], viaREST[i]
+		r.Transient, r.Production = false, false // only REST knows them
+		if fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", r) {
+			t.Fatalf("deployment %d differs:\nGraphQL %+v\nREST    %+v", i, g, r)
+		}
+	}
+	if viaGraphQL[0].ID != 120 || viaGraphQL[0].State != "success" || viaGraphQL[109].ID != 11 {
+		t.Errorf("order or state wrong: first %+v", viaGraphQL[0])
+	}
+	if d, err := Get(ctx, c, demo, 120); err != nil || fmt.Sprint(d.Deployment.Payload) != fmt.Sprint(viaREST[0].Payload) || d.State != viaREST[0].State {
+		t.Errorf("get 120 = %+v, %v", d, err)
+	}
+}
+
+// BenchmarkList compares list over 1,000 deployments, 50 ms per request,
+// with the naive REST approach: pages of deployments plus one statuses
+// request per deployment. Run it with:
+//
+//	go test ./internal/deploy -run '^$' -bench BenchmarkList -benchtime 1x
+func BenchmarkList(b *testing.B) {
+	gh := githubtest.New(githubtest.Options{})
+	defer gh.Close()
+	gh.SeedDeployments("octo/demo", 1000, "production", "staging")
+	gh.SetLatency(50 * time.Millisecond)
+	c := fakeClient(b, gh)
+	ctx := context.Background()
+
+	b.Run("deployctl", func(b *testing.B) {
+		for b.Loop() {
+			gh.ResetRequests()
+			deps, err := List(ctx, c, demo, ListOptions{Limit: 1000})
+			if err != nil || len(deps) != 1000 {
+				b.Fatalf("%d deployments, %v", len(deps), err)
+			}
+		}
+		b.ReportMetric(float64(len(gh.Requests())), "requests/op")
+	})
+	b.Run("rest-per-deployment", func(b *testing.B) {
+		for b.Loop() {
+			gh.ResetRequests()
+			n := 0
+			for page := 1; page <= 10; page++ {
+				var list []restDeployment
+				if _, err := restDo(ctx, c, http.MethodGet, fmt.Sprintf("repos/octo/demo/deployments?per_page=100&page=%d", page), nil, &list); err != nil {
+					b.Fatal(err)
+				}
+				for _, d := range list {
+					var statuses []map[string]any
+					if _, err := restDo(ctx, c, http.MethodGet, fmt.Sprintf("repos/octo/demo/deployments/%d/statuses?per_page=1", d.ID), nil, &statuses); err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+			}
+			if n != 1000 {
+				b.Fatalf("%d deployments", n)
+			}
+		}
+		b.ReportMetric(float64(len(gh.Requests())), "requests/op")
+	})
+}
