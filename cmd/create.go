@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -102,8 +103,9 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		fmt.Fprintf(ios.ErrOut, "GitHub answered 202: %s. Creating the deployment once more.\n", msg)
 	}
 	d, err := deploy.Create(ctx, client, repo, req)
-	if ghapi.StatusCode(err) == http.StatusConflict {
-		return fmt.Errorf("%w\nTo deploy anyway, use --skip-checks, or name the contexts that must pass with --required-contexts.", err)
+	var apiErr *ghapi.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict {
+		apiErr.Hint = "To deploy anyway, use --skip-checks, or name the contexts that must pass with --required-contexts."
 	}
 	if err != nil {
 		return err
