@@ -35,8 +35,9 @@ func Parse(cmdline string) ([]string, error) {
 // Spec is one run.
 type Spec struct {
 	Argv []string
-	// Env is added to the listener's own environment.
-	Env []string
+	// Env is added to BaseEnv (the listener's own environment when nil).
+	Env     []string
+	BaseEnv []string
 	Dir string
 	// Log receives the command's stdout and stderr.
 	Log *os.File
@@ -81,7 +82,11 @@ func Run(ctx context.Context, spec Spec) Result {
 	}
 	cmd := exec.Command(spec.Argv[0], spec.Argv[1:]...)
 	cmd.Dir = spec.Dir
-	cmd.Env = append(os.Environ(), spec.Env...)
+	base := spec.BaseEnv
+	if base == nil {
+		base = os.Environ()
+	}
+	cmd.Env = append(append([]string(nil), base...), spec.Env...)
 	if spec.EnvURLFile != "" {
 		cmd.Env = append(cmd.Env, "DEPLOY_ENVIRONMENT_URL_FILE="+spec.EnvURLFile)
 		_ = os.Remove(spec.EnvURLFile)

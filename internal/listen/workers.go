@@ -1,0 +1,224 @@
+package listen
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cli/go-gh/v2/pkg/repository"
+
+	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+)
+
+// mergeWorkers bounds concurrent deployment creations for merged PRs.
+const mergeWorkers = 2
+
+// workers take journaled jobs and do them: merges through a small pool,
+// deployments through lanes (one at a time per repository+environment, at
+// most Concurrency at once).
+type workers struct {
+	o   *Options
+	j   *journal.Store
+	c   *ghapi.Client
+	log *slog.Logger
+
+	// runCtx is cancelled when the shutdown grace is over: running deploy
+	// commands are then stopped.
+	runCtx     context.Context
+	cancelRuns context.CancelFunc
+	stopping   chan struct{}
+	wg         sync.WaitGroup // every job goroutine
+
+	mu        sync.Mutex
+	started   bool
+	stopped   bool
+	early     []*journal.Job // submitted before start
+	mergeQ    []*journal.Job
+	mergeCond *sync.Cond
+	running   int
+	busy      map[string]bool // lane -> a deployment runs
+	waiting   []*waiter       // oldest first
+}
+
+type waiter struct {
+	job     *journal.Job
+	ready   chan struct{}
+	started bool
+}
+
+func newWorkers(o *Options, j *journal.Store, c *ghapi.Client) *workers {
+	w := &workers{o: o, j: j, c: c, log: o.Log, busy: map[string]bool{}, stopping: make(chan struct{})}
+	w.runCtx, w.cancelRuns = context.WithCancel(context.Background())
+	w.mergeCond = sync.NewCond(&w.mu)
+	return w
+}
+
+// start runs the merge pool and everything submitted so far.
+func (w *workers) start() {
+	w.mu.Lock()
+	w.started = true
+	early := w.early
+	w.early = nil
+	w.mu.Unlock()
+	for range mergeWorkers {
+		w.wg.Add(1)
+		go w.mergeLoop()
+	}
+	for _, j := range early {
+		w.submit(j)
+	}
+}
+
+// submit takes a journaled job. It never blocks.
+func (w *workers) submit(j *journal.Job) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped {
+		return // stays in the journal for the next start
+	}
+	if !w.started {
+		w.early = append(w.early, j)
+		return
+	}
+	switch j.Kind {
+	case journal.KindMerge:
+		w.mergeQ = append(w.mergeQ, j)
+		w.mergeCond.Signal()
+	case journal.KindDeploy:
+		if j.Progress.Phase == journal.Finishing {
+			w.wg.Add(1)
+			go func() {
+				defer w.wg.Done()
+				w.finish(j)
+			}()
+			return
+		}
+		wt := &waiter{job: j, ready: make(chan struct{})}
+		w.waiting = append(w.waiting, wt)
+		w.dispatchLocked()
+		w.wg.Add(1)
+		go w.deploy(wt)
+	}
+}
+
+// dispatchLocked starts waiting deployments whose lane is free, oldest
+// first, while there is room.
+func (w *workers) dispatchLocked() {
+	for i := 0; i < len(w.waiting) && w.running < w.o.Concurrency; {
+		wt := w.waiting[i]
+		lane := wt.job.Deploy.Lane()
+		if w.busy[lane] || w.stopped {
+			i++
+			continue
+		}
+		w.waiting = append(w.waiting[:i], w.waiting[i+1:]...)
+		w.busy[lane] = true
+		w.running++
+		wt.started = true
+		close(wt.ready)
+	}
+}
+
+func (w *workers) leave(j *journal.Job) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.busy, j.Deploy.Lane())
+	w.running--
+	w.dispatchLocked()
+}
+
+// deploy waits for the deployment's turn, runs it and posts its statuses.
+func (w *workers) deploy(wt *waiter) {
+	defer w.wg.Done()
+	j := wt.job
+	select {
+	case <-wt.ready:
+	default:
+		w.queued(j)
+		select {
+		case <-wt.ready:
+		case <-w.stopping:
+			w.mu.Lock()
+			started := wt.started
+			if !started {
+				for i, x := range w.waiting {
+					if x == wt {
+						w.waiting = append(w.waiting[:i], w.waiting[i+1:]...)
+						break
+					}
+				}
+			}
+			w.mu.Unlock()
+			if !started {
+				w.decide(j, "error", "The listener shut down before this deployment's turn came; redeploy to run it", "")
+				w.finish(j)
+				return
+			}
+		}
+	}
+	defer w.leave(j)
+	w.execute(j)
+}
+
+// stop drains: no new work, running deployments get grace, then are stopped.
+func (w *workers) stop(grace time.Duration) {
+	w.mu.Lock()
+	w.stopped = true
+	w.mergeCond.Broadcast()
+	w.mu.Unlock()
+	close(w.stopping)
+
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	w.log.Warn("shutdown grace is over: stopping the deploy commands still running")
+	w.cancelRuns()
+	<-done
+}
+
+func (w *workers) repo(fullName string) repository.Repository {
+	owner, name, _ := cutRepo(fullName)
+	host := w.o.Host
+	if host == "" && w.c != nil {
+		host = w.c.Target.Host
+	}
+	return repository.Repository{Host: host, Owner: owner, Name: name}
+}
+
+func cutRepo(fullName string) (string, string, bool) {
+	for i := 0; i < len(fullName); i++ {
+		if fullName[i] == '/' {
+			return fullName[:i], fullName[i+1:], true
+		}
+	}
+	return fullName, "", false
+}
+
+// save records progress; a journal that cannot write is logged, and the job
+// goes on (the worst case is work redone or re-marked after a restart).
+func (w *workers) save(j *journal.Job) {
+	if err := w.j.Save(j); err != nil {
+		w.log.Error("could not record progress in the journal", "job", j.Seq, "err", err)
+	}
+}
+
+// sleep waits d, or less when the listener stops; it reports whether the
+// full wait passed.
+func (w *workers) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-w.stopping:
+		return false
+	}
+}
