@@ -56,6 +56,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdList(f, nil),
 		NewCmdGet(f, nil),
 		NewCmdStatus(f),
+		NewCmdListen(f, nil),
 		NewCmdVersion(f),
 		NewCmdCompletion(f),
 	)
