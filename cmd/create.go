@@ -106,6 +106,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	var apiErr *ghapi.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict {
 		apiErr.Hint = "To deploy anyway, use --skip-checks, or name the contexts that must pass with --required-contexts."
+		return fmt.Errorf("create deployment: %w", apiErr)
 	}
 	if err != nil {
 		return err
