@@ -12,6 +12,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
+	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
 func fakeClient(tb testing.TB, gh *githubtest.Server) *ghapi.Client {
@@ -125,4 +126,43 @@ func BenchmarkList(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(gh.Requests())), "requests/op")
 	})
+}
+
+func TestCreateGetDelete(t *testing.T) {
+	gh := githubtest.NewT(t)
+	c := fakeClient(t, gh)
+	ctx := context.Background()
+	a, err := Create(ctx, c, demo, CreateRequest{Ref: "main", Environment: "staging", Payload: []byte(`"text"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Ref != "main" || a.Environment != "staging" || a.Task != "deploy" || a.Production || string(a.Payload) != `"text"` {
+		t.Errorf("created %+v", a)
+	}
+	b, err := Create(ctx, c, demo, CreateRequest{Ref: "main", Environment: "staging"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Create(ctx, c, demo, CreateRequest{Ref: " "}); err == nil {
+		t.Error("empty ref accepted")
+	}
+	// GitHub deletes only inactive deployments (or a repository's last one).
+	if _, err := status.Set(ctx, c, demo, a.ID, status.SetRequest{State: status.Success}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Delete(ctx, c, demo, a.ID); ghapi.StatusCode(err) != 422 {
+		t.Fatalf("delete of an active deployment: %v", err)
+	}
+	if _, err := status.Set(ctx, c, demo, a.ID, status.SetRequest{State: status.Inactive}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Delete(ctx, c, demo, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Get(ctx, c, demo, a.ID); ghapi.StatusCode(err) != 404 {
+		t.Errorf("get after delete: %v", err)
+	}
+	if d, err := Get(ctx, c, demo, b.ID); err != nil || d.State != "" || len(d.Statuses) != 0 {
+		t.Errorf("get %d = %+v, %v", b.ID, d, err)
+	}
 }
