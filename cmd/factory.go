@@ -56,6 +56,7 @@ func (f *Factory) Client(host string) (*ghapi.Client, error) {
 	}
 	return ghapi.NewClient(t, ghapi.ClientOptions{
 		Transport: f.Transport,
+		Getenv:    f.Getenv,
 		Retry:     f.Retry,
 		UserAgent: "deployctl/" + f.Version.Version,
 	})

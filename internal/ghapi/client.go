@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -26,8 +27,11 @@ type Client struct {
 
 // ClientOptions are the seams for tests and for the listener.
 type ClientOptions struct {
-	// Transport is the innermost round tripper (http.DefaultTransport if nil).
+	// Transport is the innermost round tripper (nil: http.DefaultTransport,
+	// trusting SSL_CERT_FILE's roots besides the system's).
 	Transport http.RoundTripper
+	// Getenv reads SSL_CERT_FILE (os.Getenv if nil).
+	Getenv Env
 	// Retry bounds retries of idempotent requests; the zero value is DefaultRetry.
 	Retry RetryPolicy
 	// UserAgent is sent on every request.
@@ -39,7 +43,14 @@ type ClientOptions struct {
 // NewClient builds the clients for t.
 func NewClient(t Target, opts ClientOptions) (*Client, error) {
 	if opts.Transport == nil {
-		opts.Transport = http.DefaultTransport
+		if opts.Getenv == nil {
+			opts.Getenv = os.Getenv
+		}
+		t, err := transportWithExtraRoots(opts.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		opts.Transport = t
 	}
 	if opts.Retry.Attempts == 0 {
 		opts.Retry = DefaultRetry
