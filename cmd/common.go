@@ -25,8 +25,7 @@ type apiOptions struct {
 }
 
 func newAPIOptions(f *Factory) apiOptions {
-	o := apiOptions{IO: f.IOStreams, Getenv: f.Getenv, Now: f.Now, Client: f.Client}
-	return o
+	return apiOptions{IO: f.IOStreams, Getenv: f.Getenv, Now: f.Now, Client: f.Client}
 }
 
 // bind adds --repo and makes BaseRepo read it.

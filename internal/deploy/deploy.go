@@ -238,8 +238,6 @@ func Delete(ctx context.Context, c *ghapi.Client, repo repository.Repository, id
 	return nil
 }
 
-func jsonValid(raw json.RawMessage) bool { return json.Valid(raw) }
-
 func quoteJSON(s string) json.RawMessage {
 	b, _ := json.Marshal(s)
 	return b

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -171,7 +172,7 @@ func fromGraphQL(c *ghapi.Client, repo repository.Repository, n gqlDeployment) D
 	}
 	// GraphQL's payload is the JSON text; a payload that was a plain string
 	// is not JSON text, so quote it back into a JSON string.
-	if !jsonValid(d.Payload) {
+	if !json.Valid(d.Payload) {
 		d.Payload = quoteJSON(n.Payload)
 	}
 	d.Ref = n.CommitOid
