@@ -91,7 +91,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	payload, err := decodeBody(r.Header.Get("Content-Type"), body)
 	if err != nil {
-		log.Warn("refused delivery: "+err.Error())
+		log.Warn("refused delivery: " + err.Error())
 		reply(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -102,7 +102,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	received := now()
 	dec, err := Classify(event, payload, h.Rules, received)
 	if err != nil {
-		log.Warn("refused delivery: "+err.Error())
+		log.Warn("refused delivery: " + err.Error())
 		reply(w, http.StatusBadRequest, err.Error())
 		return
 	}

@@ -38,7 +38,7 @@ type Spec struct {
 	// Env is added to BaseEnv (the listener's own environment when nil).
 	Env     []string
 	BaseEnv []string
-	Dir string
+	Dir     string
 	// Log receives the command's stdout and stderr.
 	Log *os.File
 	// Timeout kills the process group (0: none).
