@@ -35,6 +35,12 @@ func ResolveBuildInfo(b BuildInfo) BuildInfo {
 }
 
 func resolveBuildInfo(b BuildInfo, info *debug.BuildInfo) BuildInfo {
+	// goreleaser stamps "none" and "unknown" for what it could not find.
+	for _, v := range []*string{&b.Version, &b.Commit, &b.Date} {
+		if *v == "none" || *v == "unknown" {
+			*v = ""
+		}
+	}
 	stamped := b.Commit != ""
 	if info != nil {
 		// go install module@v1.2.3 sets the module version; go build in a

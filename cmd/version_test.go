@@ -28,6 +28,12 @@ func TestResolveBuildInfo(t *testing.T) {
 			want:    "1.2.3 (commit 0123456789ab, built 2026-01-02T03:04:05Z, go1.26.8 linux/amd64)",
 		},
 		{
+			name:    "goreleaser without git information",
+			stamped: BuildInfo{Version: "0.0.1-next", Commit: "none", Date: "2026-01-02T03:04:05Z"},
+			info:    &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
+			want:    "0.0.1-next (built 2026-01-02T03:04:05Z, go1.26.8 linux/amd64)",
+		},
+		{
 			name: "go install module@v1.4.0",
 			info: &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.4.0"}},
 			want: "1.4.0 (go1.26.8 linux/amd64)",

@@ -65,10 +65,15 @@ func main() {
 func manDate(flagValue, epoch string) (time.Time, error) {
 	switch {
 	case flagValue != "":
-		if t, err := time.Parse(time.RFC3339, flagValue); err == nil {
-			return t.UTC(), nil
+		t, err := time.Parse(time.RFC3339, flagValue)
+		if err != nil {
+			t, err = time.Parse(time.DateOnly, flagValue)
 		}
-		return time.Parse(time.DateOnly, flagValue)
+		if err == nil && t.IsZero() {
+			// goreleaser's CommitDate when it has no git information.
+			return fixedDate, nil
+		}
+		return t.UTC(), err
 	case epoch != "":
 		sec, err := strconv.ParseInt(epoch, 10, 64)
 		if err != nil {

@@ -88,6 +88,7 @@ func TestManDate(t *testing.T) {
 		{"", "1767225600", "2026-01-01"},
 		{"2026-05-06", "1767225600", "2026-05-06"},
 		{"2026-05-06T23:00:00-03:00", "", "2026-05-07"},
+		{"0001-01-01T00:00:00Z", "", "2025-01-01"},
 	} {
 		got, err := manDate(tc.flag, tc.epoch)
 		if err != nil || got.Format(time.DateOnly) != tc.want {
