@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/valyala/fastjson"
+
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
 )
 
@@ -70,8 +72,12 @@ var fullNameRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0
 var shaRE = regexp.MustCompile(`^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$`)
 
 type repoJSON struct {
-	FullName      string `json:"full_name"`
-	DefaultBranch string `json:"default_branch"`
+	FullName      string
+	DefaultBranch string
+}
+
+func repoOf(v *fastjson.Value) repoJSON {
+	return repoJSON{FullName: str(v, "repository", "full_name"), DefaultBranch: str(v, "repository", "default_branch")}
 }
 
 func (r *repoJSON) check() error {
@@ -81,151 +87,120 @@ func (r *repoJSON) check() error {
 	return nil
 }
 
-type userJSON struct {
-	Login string `json:"login"`
-}
+// str is the string at keys, "" when absent, null or not a string.
+func str(v *fastjson.Value, keys ...string) string { return string(v.GetStringBytes(keys...)) }
+
+// parsers parse payloads once each, validating them: encoding/json would
+// scan a 25 KB delivery twice and cost most of the intake's time.
+var parsers fastjson.ParserPool
 
 // Classify decodes a verified payload and decides what to do with it.
 func Classify(event string, payload []byte, rules Rules, now time.Time) (Decision, error) {
-	if !json.Valid(payload) {
-		return Decision{}, malformed("not JSON")
-	}
 	if bytes.Contains(payload, []byte(`\u0000`)) {
 		// A NUL cannot reach a command's environment; GitHub never sends one.
 		return Decision{}, malformed("NUL character in payload")
 	}
+	p := parsers.Get()
+	defer parsers.Put(p)
+	v, err := p.ParseBytes(payload)
+	if err != nil {
+		return Decision{}, malformed("not JSON: %v", err)
+	}
+	if v.Type() != fastjson.TypeObject {
+		return Decision{}, malformed("payload is not a JSON object")
+	}
 	switch event {
 	case "ping":
-		var p struct {
-			Zen    string `json:"zen"`
-			HookID int64  `json:"hook_id"`
-		}
-		if err := json.Unmarshal(payload, &p); err != nil {
-			return Decision{}, malformed("%v", err)
-		}
-		return Decision{Action: Ping, Message: "ping", Attrs: []any{"hook_id", p.HookID, "zen", p.Zen}}, nil
+		return Decision{Action: Ping, Message: "ping", Attrs: []any{"hook_id", v.GetInt64("hook_id"), "zen", str(v, "zen")}}, nil
 	case "pull_request":
-		return classifyPullRequest(payload, rules, now)
+		return classifyPullRequest(v, rules, now)
 	case "deployment":
-		return classifyDeployment(payload, rules, now)
+		return classifyDeployment(v, rules, now)
 	case "deployment_status":
-		return classifyDeploymentStatus(payload)
+		return classifyDeploymentStatus(v)
 	}
 	return Decision{Action: Ignore, Message: "ignored event", Attrs: []any{"event", event}}, nil
 }
 
-func classifyPullRequest(payload []byte, rules Rules, now time.Time) (Decision, error) {
-	var p struct {
-		Action      string   `json:"action"`
-		Number      int      `json:"number"`
-		Repository  repoJSON `json:"repository"`
-		PullRequest *struct {
-			Number int      `json:"number"`
-			Merged bool     `json:"merged"`
-			User   userJSON `json:"user"`
-			Head   struct {
-				Ref string `json:"ref"`
-				SHA string `json:"sha"`
-			} `json:"head"`
-			Base struct {
-				Ref string `json:"ref"`
-			} `json:"base"`
-		} `json:"pull_request"`
-	}
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return Decision{}, malformed("%v", err)
-	}
-	if p.PullRequest == nil {
+func classifyPullRequest(v *fastjson.Value, rules Rules, now time.Time) (Decision, error) {
+	pr := v.Get("pull_request")
+	if pr == nil || pr.Type() != fastjson.TypeObject {
 		return Decision{}, malformed("pull_request event without pull_request")
 	}
-	pr := p.PullRequest
-	if pr.Number == 0 {
-		pr.Number = p.Number
+	repo := repoOf(v)
+	number := pr.GetInt("number")
+	if number == 0 {
+		number = v.GetInt("number")
 	}
-	attrs := []any{"repo", p.Repository.FullName, "pr", pr.Number}
-	if p.Action != "closed" || !pr.Merged {
-		return Decision{Action: Ignore, Message: "pull request not merged", Attrs: append(attrs, "action", p.Action)}, nil
+	action := str(v, "action")
+	attrs := []any{"repo", repo.FullName, "pr", number}
+	if action != "closed" || !pr.GetBool("merged") {
+		return Decision{Action: Ignore, Message: "pull request not merged", Attrs: append(attrs, "action", action)}, nil
 	}
 	if !rules.CreateOnMerge {
 		return Decision{Action: Record, Message: "merged pull request (--no-create-on-merge)", Attrs: attrs}, nil
 	}
-	if err := p.Repository.check(); err != nil {
+	if err := repo.check(); err != nil {
 		return Decision{}, err
 	}
-	if !shaRE.MatchString(pr.Head.SHA) {
-		return Decision{}, malformed("pull_request.head.sha %q is not a commit SHA", pr.Head.SHA)
+	headSHA, headRef, baseRef, author := str(pr, "head", "sha"), str(pr, "head", "ref"), str(pr, "base", "ref"), str(pr, "user", "login")
+	if !shaRE.MatchString(headSHA) {
+		return Decision{}, malformed("pull_request.head.sha %q is not a commit SHA", headSHA)
 	}
-	attrs = append(attrs, "base", pr.Base.Ref)
+	attrs = append(attrs, "base", baseRef)
 	if rules.Base == "" {
-		if pr.Base.Ref == "" || pr.Base.Ref != p.Repository.DefaultBranch {
+		if baseRef == "" || baseRef != repo.DefaultBranch {
 			return Decision{Action: Record, Message: "merged pull request not into the default branch", Attrs: attrs}, nil
 		}
-	} else if ok, _ := path.Match(rules.Base, pr.Base.Ref); !ok {
+	} else if ok, _ := path.Match(rules.Base, baseRef); !ok {
 		return Decision{Action: Record, Message: "merged pull request not into --base", Attrs: attrs}, nil
 	}
 	return Decision{
 		Action:  Work,
 		Message: "merged pull request",
-		Attrs:   append(attrs, "sha", short(pr.Head.SHA), "author", pr.User.Login),
+		Attrs:   append(attrs, "sha", short(headSHA), "author", author),
 		Job: &journal.Job{
 			Kind: journal.KindMerge, AcceptedAt: now, Progress: journal.Progress{Phase: journal.Pending},
 			Merge: &journal.Merge{
-				Repo: p.Repository.FullName, Number: pr.Number, HeadSHA: strings.ToLower(pr.Head.SHA),
-				HeadRef: pr.Head.Ref, BaseRef: pr.Base.Ref, Author: pr.User.Login,
+				Repo: repo.FullName, Number: number, HeadSHA: strings.ToLower(headSHA),
+				HeadRef: headRef, BaseRef: baseRef, Author: author,
 			},
 		},
 	}, nil
 }
 
-func classifyDeployment(payload []byte, rules Rules, now time.Time) (Decision, error) {
-	var p struct {
-		Action     string   `json:"action"`
-		Repository repoJSON `json:"repository"`
-		Deployment *struct {
-			ID          int64           `json:"id"`
-			SHA         string          `json:"sha"`
-			Ref         string          `json:"ref"`
-			Task        string          `json:"task"`
-			Environment string          `json:"environment"`
-			Description *string         `json:"description"`
-			Creator     *userJSON       `json:"creator"`
-			Payload     json.RawMessage `json:"payload"`
-		} `json:"deployment"`
-	}
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return Decision{}, malformed("%v", err)
-	}
-	d := p.Deployment
-	if d == nil || d.ID <= 0 {
+func classifyDeployment(v *fastjson.Value, rules Rules, now time.Time) (Decision, error) {
+	d := v.Get("deployment")
+	if d == nil || d.Type() != fastjson.TypeObject || d.GetInt64("id") <= 0 {
 		return Decision{}, malformed("deployment event without deployment.id")
 	}
-	if err := p.Repository.check(); err != nil {
+	repo := repoOf(v)
+	if err := repo.check(); err != nil {
 		return Decision{}, err
 	}
-	attrs := []any{"repo", p.Repository.FullName, "deployment", d.ID, "environment", d.Environment, "ref", d.Ref}
-	if p.Action != "" && p.Action != "created" {
-		return Decision{Action: Record, Message: "deployment " + p.Action, Attrs: attrs}, nil
+	id, environment, ref := d.GetInt64("id"), str(d, "environment"), str(d, "ref")
+	attrs := []any{"repo", repo.FullName, "deployment", id, "environment", environment, "ref", ref}
+	if action := str(v, "action"); action != "" && action != "created" {
+		return Decision{Action: Record, Message: "deployment " + action, Attrs: attrs}, nil
 	}
 	if !rules.Exec {
 		return Decision{Action: Record, Message: "deployment received (no --exec: not run)", Attrs: attrs}, nil
 	}
-	if d.Environment == "" {
+	if environment == "" {
 		return Decision{}, malformed("deployment without environment")
 	}
 	if rules.EnvironmentFilter != "" {
-		if ok, _ := path.Match(rules.EnvironmentFilter, d.Environment); !ok {
+		if ok, _ := path.Match(rules.EnvironmentFilter, environment); !ok {
 			return Decision{Action: Record, Message: "deployment for another listener (--environment-filter)", Attrs: attrs}, nil
 		}
 	}
+	var payload json.RawMessage
+	if pv := d.Get("payload"); pv != nil {
+		payload = pv.MarshalTo(nil)
+	}
 	dep := &journal.Deploy{
-		ID: d.ID, Repo: p.Repository.FullName, Environment: d.Environment, Ref: d.Ref, SHA: d.SHA, Task: d.Task,
-		Payload: normalizePayload(d.Payload),
-	}
-	if d.Description != nil {
-		dep.Description = *d.Description
-	}
-	if d.Creator != nil {
-		dep.Creator = d.Creator.Login
+		ID: id, Repo: repo.FullName, Environment: environment, Ref: ref, SHA: str(d, "sha"), Task: str(d, "task"),
+		Description: str(d, "description"), Creator: str(d, "creator", "login"), Payload: normalizePayload(payload),
 	}
 	return Decision{
 		Action: Work, Message: "deployment received", Attrs: attrs,
@@ -233,29 +208,17 @@ func classifyDeployment(payload []byte, rules Rules, now time.Time) (Decision, e
 	}, nil
 }
 
-func classifyDeploymentStatus(payload []byte) (Decision, error) {
-	var p struct {
-		Repository       repoJSON `json:"repository"`
-		DeploymentStatus *struct {
-			State       string `json:"state"`
-			Description string `json:"description"`
-			Environment string `json:"environment"`
-		} `json:"deployment_status"`
-		Deployment *struct {
-			ID int64 `json:"id"`
-		} `json:"deployment"`
-	}
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return Decision{}, malformed("%v", err)
-	}
-	if p.DeploymentStatus == nil || p.Deployment == nil {
+func classifyDeploymentStatus(v *fastjson.Value) (Decision, error) {
+	ds, d := v.Get("deployment_status"), v.Get("deployment")
+	if ds == nil || d == nil || ds.Type() != fastjson.TypeObject || d.Type() != fastjson.TypeObject {
 		return Decision{}, malformed("deployment_status event without deployment_status and deployment")
 	}
+	id, state := d.GetInt64("id"), str(ds, "state")
 	return Decision{
 		Action:  Record,
-		Message: fmt.Sprintf("Deployment status for %d is %s", p.Deployment.ID, p.DeploymentStatus.State),
-		Attrs: []any{"repo", p.Repository.FullName, "deployment", p.Deployment.ID, "state", p.DeploymentStatus.State,
-			"environment", p.DeploymentStatus.Environment},
+		Message: fmt.Sprintf("Deployment status for %d is %s", id, state),
+		Attrs: []any{"repo", str(v, "repository", "full_name"), "deployment", id, "state", state,
+			"environment", str(ds, "environment")},
 	}, nil
 }
 

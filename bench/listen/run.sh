@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Benchmark of `deployctl listen`'s intake against a bare net/http handler,
+# side by side in one run, on the merged-PR delivery, signatures and journal on.
+#
+#   bash bench/listen/run.sh            # from the repository root
+#
+# Needs Go and wrk (Debian: apt-get install wrk). Knobs (environment):
+#   PAYLOAD        the delivery body (default: $DEPLOYCTL_TEST_WEBHOOKS_DIR or ../shared/webhooks,
+#                  pull_request.closed.merged.json)
+#   WRK_DURATION   closed-loop throughput phase per server (default 15s)
+#   WRK_CONNS      wrk connections (default 32), WRK_THREADS (default 2)
+#   RATE, RATE_DURATION   constant-rate phase (default 1000/s for 30s)
+#   NO_API=1       run the listener with --no-create-on-merge (journal only, no workers)
+#
+# Phases: (1) constant rate with bench/listen/loadgen (open loop, latency measured
+# from each request's due time, wrk2-style) against the listener, then against the
+# bare handler; (2) wrk closed-loop throughput against both; (3) idle memory; (4) the
+# journal is counted after a clean stop: every accepted delivery must be in it once.
+# The listener's merge workers create deployments in a fake GitHub
+# (bench/listen/fakeapi, the test suite's internal/githubtest) while this runs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PAYLOAD=${PAYLOAD:-${DEPLOYCTL_TEST_WEBHOOKS_DIR:-../shared/webhooks}/pull_request.closed.merged.json}
+WRK_DURATION=${WRK_DURATION:-15s}
+WRK_CONNS=${WRK_CONNS:-32}
+WRK_THREADS=${WRK_THREADS:-2}
+RATE=${RATE:-1000}
+RATE_DURATION=${RATE_DURATION:-30s}
+SECRET=bench-secret
+LISTEN_ADDR=127.0.0.1:4567
+BARE_ADDR=127.0.0.1:4568
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+[ -r "$PAYLOAD" ] || { echo "no payload at $PAYLOAD (set PAYLOAD or DEPLOYCTL_TEST_WEBHOOKS_DIR)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+go build -o "$tmp/deployctl" .
+go build -o "$tmp/bare" ./bench/listen/bare
+go build -o "$tmp/loadgen" ./bench/listen/loadgen
+go build -o "$tmp/fakeapi" ./bench/listen/fakeapi
+
+"$tmp/fakeapi" >"$tmp/fakeapi.out" 2>&1 & pids+=($!)
+for _ in $(seq 100); do [ -s "$tmp/fakeapi.out" ] && break; sleep 0.05; done
+API=$(head -1 "$tmp/fakeapi.out")
+
+extra=()
+[ "${NO_API:-}" = 1 ] && extra+=(--no-create-on-merge)
+GITHUB_API_URL=$API GH_TOKEN=ghp_faketoken0000000000000000000000000 DEPLOYCTL_WEBHOOK_SECRET=$SECRET \
+  "$tmp/deployctl" listen --addr $LISTEN_ADDR --state-dir "$tmp/state" --log-format json "${extra[@]}" \
+  2>"$tmp/listen.log" & LPID=$!; pids+=($LPID)
+"$tmp/bare" -addr $BARE_ADDR & pids+=($!)
+for _ in $(seq 100); do curl -fs "http://$LISTEN_ADDR/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+rss() { awk '/^VmRSS/ {printf "%.1fMiB", $2/1024}' "/proc/$1/status"; }
+sleep 2
+echo "machine: $(nproc) cores, $(uname -r); payload $(wc -c <"$PAYLOAD") bytes"
+echo "listener idle RSS at start: $(rss $LPID)"
+
+echo "== constant rate: $RATE/s for $RATE_DURATION (loadgen, open loop) =="
+echo "-- listener"
+"$tmp/loadgen" -url "http://$LISTEN_ADDR/event_handler" -rate "$RATE" -duration "$RATE_DURATION" \
+  -payload "$PAYLOAD" -secret $SECRET -prefix rate -pid $LPID | tee "$tmp/rate.out"
+echo "-- bare handler"
+"$tmp/loadgen" -url "http://$BARE_ADDR/" -rate "$RATE" -duration "$RATE_DURATION" -payload "$PAYLOAD" -secret $SECRET -prefix bare
+
+echo "== throughput: wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION =="
+sig="sha256=$(openssl dgst -sha256 -hmac $SECRET -r "$PAYLOAD" | cut -d' ' -f1)"
+for target in bare listener; do
+  url=http://$BARE_ADDR/; [ $target = listener ] && url=http://$LISTEN_ADDR/event_handler
+  PAYLOAD=$PAYLOAD SIGNATURE=$sig RUN=wrk-$target wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_DURATION" --latency \
+    -s bench/listen/deliveries.lua "$url" >"$tmp/wrk-$target.out"
+  echo "-- $target: $(grep 'Requests/sec' "$tmp/wrk-$target.out") $(grep -E '^ +99%' "$tmp/wrk-$target.out" | xargs) $(grep non2xx "$tmp/wrk-$target.out")"
+  [ $target = listener ] && echo "   listener RSS right after: $(rss $LPID)"
+done
+b=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk-bare.out")
+l=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk-listener.out")
+echo "throughput ratio listener/bare: $(awk -v l="$l" -v b="$b" 'BEGIN {printf "%.1f%%", 100*l/b}')"
+
+echo "== idle =="
+for _ in $(seq 60); do  # wait for the workers' backlog to drain (bounded)
+  grep -q '"msg":"created deployment' "$tmp/listen.log" || break
+  before=$(wc -l <"$tmp/listen.log"); sleep 1; [ "$(wc -l <"$tmp/listen.log")" = "$before" ] && break
+done
+sleep 5
+echo "listener idle RSS after load: $(rss $LPID) (peak VmHWM $(awk '/^VmHWM/ {printf "%.1fMiB", $2/1024}' /proc/$LPID/status))"
+
+kill -TERM $LPID; wait $LPID || true
+accepted_rate=$(sed -n 's/.*accepted=\([0-9]*\).*/\1/p' "$tmp/rate.out")
+wrk_reqs=$(awk '/requests in/ {print $1}' "$tmp/wrk-listener.out")
+journaled=$("$tmp/loadgen" -journal "$tmp/state")
+echo "journal: $journaled deliveries; accepted: $accepted_rate (rate phase) + $wrk_reqs (wrk, incl. any non-2xx) "
+echo "created deployments: $(grep -c '"msg":"created deployment' "$tmp/listen.log" || true)"
