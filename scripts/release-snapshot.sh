@@ -14,7 +14,7 @@ command -v goreleaser >/dev/null || { echo "goreleaser not found: go install git
 work=$(mktemp -d)
 if [ "${KEEP:-}" != 1 ]; then trap 'rm -rf "$work"' EXIT; fi
 cd "$root"
-git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+git ls-files -z --cached | while IFS= read -r -d '' f; do
   [ -f "$f" ] || continue
   mkdir -p "$work/$(dirname "$f")"
   cp -p "$f" "$work/$f"

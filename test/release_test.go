@@ -124,7 +124,7 @@ func TestGoreleaser(t *testing.T) {
 // none yet, since the archives require one.
 func copyRepo(t *testing.T, root, git string) string {
 	t.Helper()
-	out, err := exec.Command(git, "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	out, err := exec.Command(git, "-C", root, "ls-files", "-z", "--cached").Output()
 	if err != nil {
 		t.Fatalf("git ls-files: %v", err)
 	}
