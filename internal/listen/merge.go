@@ -49,8 +49,12 @@ func (w *workers) merge(j *journal.Job) {
 	}
 	wait := w.o.StatusRetry
 	for {
+		// The first try is not recorded (the journal already says the job is
+		// pending, and recovery looks before it creates); later ones are.
 		p.Attempts++
-		w.save(j)
+		if p.Attempts > 1 {
+			w.save(j)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 		if p.Attempts > 1 {
 			if id := w.findCreated(ctx, j); id != 0 {

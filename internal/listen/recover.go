@@ -43,8 +43,13 @@ func (w *workers) recover() error {
 		if j.Kind == journal.KindDeploy && (w.c == nil || (w.o.Exec == nil && j.Progress.Phase != journal.Finishing)) {
 			continue // this run cannot do it (no API, no --exec): keep it for one that can
 		}
-		if j.Kind == journal.KindMerge && w.o.NoCreateOnMerge {
-			continue
+		if j.Kind == journal.KindMerge {
+			if w.o.NoCreateOnMerge {
+				continue
+			}
+			// A previous run may have created the deployment and died before
+			// recording it: count that as an attempt, so merge looks first.
+			j.Progress.Attempts = max(j.Progress.Attempts, 1)
 		}
 		w.submit(j)
 	}
