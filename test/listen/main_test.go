@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package listen_test runs a real `deployctl listen` process against the
 // project's fake GitHub, which delivers signed webhooks to it: the whole
 // "Delivering deployments" flow, bad input, and faults (duplicates, restarts,

@@ -96,7 +96,7 @@ func Run(ctx context.Context, spec Spec) Result {
 	// Setpgid: signals reach everything the command starts. Pdeathsig: if
 	// the listener itself is killed, its child goes too; recovery kills the
 	// rest of the group on the next start.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return Result{Outcome: Failed, Err: err, Duration: time.Since(start)}
 	}
@@ -148,15 +148,15 @@ func exitResult(err error) Result {
 // stopGroup sends TERM to the group, KILL after grace, and waits for the
 // command itself to be reaped.
 func stopGroup(pgid int, waited <-chan error, grace time.Duration) {
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	terminateGroup(pgid)
 	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
 	case <-waited:
 		// The leader is gone; stragglers in the group get no more grace.
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		killGroup(pgid)
 	case <-t.C:
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		killGroup(pgid)
 		<-waited
 	}
 }
@@ -171,7 +171,7 @@ func KillOrphans(pgid int, start uint64) bool {
 	if now := ProcessStart(pgid); now != 0 && start != 0 && now != start {
 		return false // PID reused by an unrelated process
 	}
-	return syscall.Kill(-pgid, syscall.SIGKILL) == nil
+	return killGroup(pgid)
 }
 
 // ProcessStart returns a process's start time in clock ticks after boot

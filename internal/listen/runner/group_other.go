@@ -1,0 +1,21 @@
+//go:build !unix
+
+package runner
+
+import (
+	"os"
+	"syscall"
+)
+
+// Without process groups only the command itself can be stopped.
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+func terminateGroup(pid int) { killGroup(pid) }
+
+func killGroup(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	return p.Kill() == nil
+}
