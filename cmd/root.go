@@ -69,10 +69,20 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 // prompt, in $(...), after a pipe, and so on.
 var commandInExample = regexp.MustCompile(`(^|[\s$(|;&` + "`" + `])deployctl(\s|$)`)
 
-// fixExamples writes examples as the user will type them ("gh deployctl").
+// fixExamples writes examples as the user will type them ("gh deployctl"),
+// indented under the "Examples:" heading as gh shows them.
 func fixExamples(c *cobra.Command, exe string) {
 	if exe != "deployctl" {
 		c.Example = commandInExample.ReplaceAllString(c.Example, "${1}"+exe+"${2}")
+	}
+	if c.Example != "" {
+		lines := strings.Split(strings.TrimRight(c.Example, "\n"), "\n")
+		for i, l := range lines {
+			if l != "" {
+				lines[i] = "  " + l
+			}
+		}
+		c.Example = strings.Join(lines, "\n")
 	}
 	for _, sub := range c.Commands() {
 		fixExamples(sub, exe)

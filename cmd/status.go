@@ -18,7 +18,14 @@ func NewCmdStatus(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "status <command>",
 		Short: "Set and list the statuses of a deployment",
-		Args:  noArgs,
+		// Without this, cobra answers an unknown subcommand with help and exit 0.
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown command %q for %q", args[0], c.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	c.AddCommand(NewCmdStatusSet(f, nil), NewCmdStatusList(f, nil))
 	return c

@@ -74,6 +74,7 @@ func TestExitCodes(t *testing.T) {
 		{"negative limit", nil, []string{"list", "--limit", "-1"}, 2, "--limit"},
 		{"unknown json field", nil, []string{"list", "--json", "id,colour"}, 2, `unknown JSON field: "colour"`},
 		{"unknown command", nil, []string{"deploy"}, 2, "unknown command"},
+		{"unknown subcommand", nil, []string{"status", "bogus"}, 2, `unknown command "bogus"`},
 		{"no token", map[string]string{"GH_TOKEN": ""}, []string{"list"}, 4, "gh auth login"},
 		{"rejected token", map[string]string{"GH_TOKEN": "ghp_wrong"}, []string{"list"}, 4, "Bad credentials"},
 		{"no token on GHES", map[string]string{"GH_TOKEN": "", "GITHUB_API_URL": ""}, []string{"list", "-R", "ghe.example.com/o/r"}, 4, "GH_ENTERPRISE_TOKEN"},
