@@ -3,16 +3,12 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/deployctl/gh-deployctl/cmd"
-	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
 
-// Stamped by the release build (-ldflags "-X main.version=...").
+// Stamped by a release build (-ldflags "-X main.version=...").
 var (
 	version = ""
 	commit  = ""
@@ -20,9 +16,6 @@ var (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	f := cmd.NewFactory(iostreams.System(), cmd.ResolveBuildInfo(cmd.BuildInfo{Version: version, Commit: commit, Date: date}))
-	err := cmd.Execute(ctx, f, os.Args[1:])
-	stop()
+	err := cmd.Run(cmd.BuildInfo{Version: version, Commit: commit, Date: date})
 	os.Exit(cmd.ExitCode(err))
 }

@@ -7,11 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
+
+	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
 
 // NewCmdRoot builds the command tree.
@@ -132,4 +137,14 @@ func exactArgs(n int) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// Run is the whole program for a main package: it runs os.Args with the
+// process's terminal until done or interrupted (SIGINT, SIGTERM), and
+// returns the error for main to turn into an exit code with ExitCode.
+func Run(b BuildInfo) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := NewFactory(iostreams.System(), ResolveBuildInfo(b))
+	return Execute(ctx, f, os.Args[1:])
 }

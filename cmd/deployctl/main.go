@@ -8,13 +8,9 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/deployctl/gh-deployctl/cmd"
-	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
 
 // Stamped by a release build (-ldflags "-X main.version=...").
@@ -25,9 +21,6 @@ var (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	f := cmd.NewFactory(iostreams.System(), cmd.ResolveBuildInfo(cmd.BuildInfo{Version: version, Commit: commit, Date: date}))
-	err := cmd.Execute(ctx, f, os.Args[1:])
-	stop()
+	err := cmd.Run(cmd.BuildInfo{Version: version, Commit: commit, Date: date})
 	os.Exit(cmd.ExitCode(err))
 }
