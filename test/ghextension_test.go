@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 // hostsToken is the token of gh's own login in the hosts.yml case.
@@ -40,7 +41,7 @@ func TestGhExtension(t *testing.T) {
 			if err := os.Mkdir(extDir, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := goBuild(moduleRoot(t), filepath.Join(extDir, exe("gh-deployctl"))); err != nil {
+			if err := testbin.Build(filepath.Join(extDir, exe("gh-deployctl"))); err != nil {
 				t.Fatal(err)
 			}
 

@@ -6,11 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 // RequireToolsEnv turns "tool missing" skips into failures (CI sets it).
@@ -46,12 +47,9 @@ func missing(t *testing.T, what string) {
 // moduleRoot is the repository's root directory.
 func moduleRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs("..")
+	dir, err := testbin.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
-		t.Fatalf("no go.mod in %s", dir)
 	}
 	return dir
 }
@@ -71,7 +69,7 @@ func deployctlBinary(t *testing.T) string {
 		if buildErr != nil {
 			return
 		}
-		buildErr = goBuild(moduleRoot(t), filepath.Join(builtDir, exe("deployctl")))
+		buildErr = testbin.Build(filepath.Join(builtDir, exe("deployctl")))
 	})
 	if buildErr != nil {
 		t.Fatalf("building deployctl: %v", buildErr)
@@ -79,30 +77,7 @@ func deployctlBinary(t *testing.T) string {
 	return builtDir
 }
 
-func goBuild(root, out string, flags ...string) error {
-	args := append([]string{"build", "-o", out}, flags...)
-	cmd := exec.Command("go", append(args, ".")...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return &buildError{err: err, out: string(b)}
-	}
-	return nil
-}
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
-
-func exe(name string) string {
-	if runtime.GOOS == "windows" {
-		return name + ".exe"
-	}
-	return name
-}
+func exe(name string) string { return testbin.Exe(name) }
 
 // cleanEnv is an environment with nothing of the user's GitHub or gh setup:
 // a fresh HOME and config directories, PATH with dirs first, then extra.

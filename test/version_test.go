@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 // TestVersionStamped builds with the release's -ldflags and reads them back
@@ -15,7 +17,7 @@ import (
 func TestVersionStamped(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), exe("deployctl"))
 	ldflags := "-X main.version=9.8.7 -X main.commit=0123456789abcdef0123456789abcdef01234567 -X main.date=2026-02-03T04:05:06Z"
-	if err := goBuild(moduleRoot(t), bin, "-ldflags", ldflags); err != nil {
+	if err := testbin.Build(bin, "-ldflags", ldflags); err != nil {
 		t.Fatal(err)
 	}
 	want := "deployctl version 9.8.7 (commit 0123456789ab, built 2026-02-03T04:05:06Z, " +

@@ -9,11 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 var binary string
@@ -24,13 +24,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "deployctl")
-	if runtime.GOOS == "windows" {
-		binary += ".exe"
-	}
-	build := exec.Command("go", "build", "-o", binary, "../..")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
+	binary = filepath.Join(dir, testbin.Exe("deployctl"))
+	if err := testbin.Build(binary); err != nil {
 		fmt.Fprintln(os.Stderr, "build deployctl:", err)
 		os.Exit(1)
 	}

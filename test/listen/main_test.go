@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 var binary string
@@ -34,9 +35,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "deployctl")
-	build := exec.Command("go", "build", "-o", binary, "../..")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
+	if err := testbin.Build(binary); err != nil {
 		fmt.Fprintln(os.Stderr, "build deployctl:", err)
 		os.Exit(1)
 	}
