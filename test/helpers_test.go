@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -54,27 +53,11 @@ func moduleRoot(t *testing.T) string {
 	return dir
 }
 
-var (
-	buildOnce sync.Once
-	builtDir  string
-	buildErr  error
-)
-
-// deployctlBinary builds ./ once per test run and returns the directory
-// holding "deployctl" (deployctl.exe on Windows).
+// deployctlBinary returns the directory holding the "deployctl" built from
+// the module (deployctl.exe on Windows).
 func deployctlBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		builtDir, buildErr = os.MkdirTemp("", "deployctl-bin-")
-		if buildErr != nil {
-			return
-		}
-		buildErr = testbin.Build(filepath.Join(builtDir, exe("deployctl")))
-	})
-	if buildErr != nil {
-		t.Fatalf("building deployctl: %v", buildErr)
-	}
-	return builtDir
+	return filepath.Dir(testbin.Deployctl(t))
 }
 
 func exe(name string) string { return testbin.Exe(name) }
@@ -134,8 +117,6 @@ func runErr(t *testing.T, dir string, env []string, name string, args ...string)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if builtDir != "" {
-		os.RemoveAll(builtDir)
-	}
+	testbin.Cleanup()
 	os.Exit(code)
 }

@@ -1,8 +1,9 @@
 // Package testbin builds the deployctl binary for tests that run it the way a
-// user does. It reads every source file of the module before building:
-// go test caches a test's result by the files the test itself opens, and a
-// build in a subprocess is invisible to it, so without this a test of the
-// binary would pass from the cache after the program changed.
+// user does. It reads every source file of the module, from inside a test:
+// go test caches a test's result by the files the test itself opens (once
+// the tests have started, not in TestMain), and a build in a subprocess is
+// invisible to it, so without this a test of the binary would pass from the
+// cache after the program changed.
 package testbin
 
 import (
@@ -15,7 +16,47 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"testing"
 )
+
+var (
+	once     sync.Once
+	builtDir string
+	built    string
+	buildErr error
+)
+
+// Deployctl returns a deployctl binary built from the module's sources, once
+// per test process. Call Cleanup from TestMain after m.Run.
+func Deployctl(tb testing.TB) string {
+	tb.Helper()
+	root, err := ModuleRoot()
+	if err == nil {
+		err = readSources(root) // on every call: each test must record the sources
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	once.Do(func() {
+		builtDir, buildErr = os.MkdirTemp("", "deployctl-test-")
+		if buildErr == nil {
+			built = filepath.Join(builtDir, Exe("deployctl"))
+			buildErr = Build(built)
+		}
+	})
+	if buildErr != nil {
+		tb.Fatalf("building deployctl: %v", buildErr)
+	}
+	return built
+}
+
+// Cleanup removes what Deployctl built.
+func Cleanup() {
+	if builtDir != "" {
+		os.RemoveAll(builtDir)
+	}
+}
 
 // ModuleRoot is the directory holding the module's go.mod, found from the
 // working directory up.

@@ -5,7 +5,6 @@ package e2e
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,21 +15,9 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
-var binary string
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "deployctl-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, testbin.Exe("deployctl"))
-	if err := testbin.Build(binary); err != nil {
-		fmt.Fprintln(os.Stderr, "build deployctl:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	testbin.Cleanup()
 	os.Exit(code)
 }
 
@@ -66,7 +53,7 @@ func newUser(t *testing.T) *user {
 
 func (u *user) run(stdin string, args ...string) result {
 	u.t.Helper()
-	c := exec.Command(binary, args...)
+	c := exec.Command(testbin.Deployctl(u.t), args...)
 	c.Dir = u.dir
 	for k, v := range u.env {
 		c.Env = append(c.Env, k+"="+v)

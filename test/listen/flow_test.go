@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 func hmacHex(body []byte) string {
@@ -213,7 +214,7 @@ func TestBadDeliveries(t *testing.T) {
 
 func TestRefusesToStartWithoutSecret(t *testing.T) {
 	e := newEnv(t)
-	cmd := exec_(binary, "listen", "--addr", e.addr, "--state-dir", e.stateDir)
+	cmd := exec_(testbin.Deployctl(t), "listen", "--addr", e.addr, "--state-dir", e.stateDir)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=x"}
 	out, err := cmd.CombinedOutput()
 	if code := exitCode(err); code != 2 || !strings.Contains(string(out), "--insecure-skip-verify") {

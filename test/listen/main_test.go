@@ -26,21 +26,9 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
-var binary string
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "deployctl-listen-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "deployctl")
-	if err := testbin.Build(binary); err != nil {
-		fmt.Fprintln(os.Stderr, "build deployctl:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	testbin.Cleanup()
 	os.Exit(code)
 }
 
@@ -132,7 +120,7 @@ func (e *env) start(args ...string) *listener {
 	e.t.Helper()
 	all := append([]string{"listen", "--addr", e.addr, "--state-dir", e.stateDir,
 		"--exec", filepath.Join(e.work, "deploy.sh"), "--timeout", "20s", "--concurrency", "4"}, args...)
-	cmd := exec.Command(binary, all...)
+	cmd := exec.Command(testbin.Deployctl(e.t), all...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
 		"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken,
