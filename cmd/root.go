@@ -145,6 +145,9 @@ func exactArgs(n int) cobra.PositionalArgs {
 func Run(b BuildInfo) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal, the next one has its default effect: an
+	// operator who will not wait for a drain ends the process at once.
+	context.AfterFunc(ctx, stop)
 	f := NewFactory(iostreams.System(), ResolveBuildInfo(b))
 	return Execute(ctx, f, os.Args[1:])
 }

@@ -65,6 +65,7 @@ type Options struct {
 
 	// Seams for tests; zero values take the defaults.
 	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration // a whole request, body included
 	KillGrace         time.Duration
 	StatusRetry       time.Duration // first wait between attempts at a final status
 }
@@ -112,6 +113,9 @@ func (o *Options) defaults() error {
 	}
 	if o.ReadHeaderTimeout <= 0 {
 		o.ReadHeaderTimeout = 10 * time.Second
+	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = 2 * time.Minute // 25 MiB at a slow but honest rate
 	}
 	if o.KillGrace <= 0 {
 		o.KillGrace = 5 * time.Second
@@ -183,8 +187,8 @@ func Run(ctx context.Context, o Options) error {
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
-		ReadTimeout:       2 * time.Minute, // 25 MiB at a slow but honest rate
-		WriteTimeout:      2*time.Minute + 10*time.Second,
+		ReadTimeout:       o.ReadTimeout,
+		WriteTimeout:      o.ReadTimeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelDebug),

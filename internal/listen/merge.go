@@ -13,20 +13,47 @@ import (
 // maxMergeAttempts bounds the tries at creating one deployment, restarts included.
 const maxMergeAttempts = 8
 
+// feedMerges hands the journal's pending merges to the merge workers,
+// oldest first, reading a page at a time: after a burst the backlog stays on
+// disk. The journal numbers jobs in the order it makes them readable, so a
+// cursor on the job number misses none and reads none twice.
+func (w *workers) feedMerges() {
+	defer w.wg.Done()
+	defer close(w.mergeQ)
+	var cursor uint64
+	for {
+		page, err := w.j.Jobs(journal.KindMerge, cursor, mergePage)
+		if err != nil {
+			w.log.Error("could not read pending merges from the journal", "err", err)
+		}
+		for _, j := range page {
+			if j.Seq <= w.prevSeq {
+				// The previous run may have created the deployment and died
+				// before recording it: count that as an attempt, so merge
+				// looks first.
+				j.Progress.Attempts = max(j.Progress.Attempts, 1)
+			}
+			select {
+			case w.mergeQ <- j:
+			case <-w.stopping:
+				return // what is left stays pending in the journal
+			}
+			cursor = j.Seq
+		}
+		if len(page) == mergePage {
+			continue
+		}
+		select {
+		case <-w.mergeKick:
+		case <-w.stopping:
+			return
+		}
+	}
+}
+
 func (w *workers) mergeLoop() {
 	defer w.wg.Done()
-	for {
-		w.mu.Lock()
-		for len(w.mergeQ) == 0 && !w.stopped {
-			w.mergeCond.Wait()
-		}
-		if w.stopped {
-			w.mu.Unlock()
-			return // what is left stays pending in the journal
-		}
-		j := w.mergeQ[0]
-		w.mergeQ = w.mergeQ[1:]
-		w.mu.Unlock()
+	for j := range w.mergeQ {
 		w.merge(j)
 	}
 }

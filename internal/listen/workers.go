@@ -12,8 +12,13 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
 )
 
-// mergeWorkers bounds concurrent deployment creations for merged PRs.
-const mergeWorkers = 2
+const (
+	// mergeWorkers bounds concurrent deployment creations for merged PRs.
+	mergeWorkers = 2
+	// mergePage is how many pending merges are read from the journal at a
+	// time; a burst's backlog stays in the journal, not in memory.
+	mergePage = 64
+)
 
 // workers take journaled jobs and do them: merges through a small pool,
 // deployments through lanes (one at a time per repository+environment, at
@@ -31,15 +36,20 @@ type workers struct {
 	stopping   chan struct{}
 	wg         sync.WaitGroup // every job goroutine
 
-	mu        sync.Mutex
-	started   bool
-	stopped   bool
-	early     []*journal.Job // submitted before start
-	mergeQ    []*journal.Job
-	mergeCond *sync.Cond
-	running   int
-	busy      map[string]bool // lane -> a deployment runs
-	waiting   []*waiter       // oldest first
+	// Merges are read from the journal in pages by one feeder; intake only
+	// tells it there is more (mergeKick). prevSeq is the last job number of
+	// the previous run: merges up to it may have been half done.
+	mergeKick chan struct{}
+	mergeQ    chan *journal.Job
+	prevSeq   uint64
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	early   []*journal.Job // submitted before start
+	running int
+	busy    map[string]bool // lane -> a deployment runs
+	waiting []*waiter       // oldest first
 }
 
 type waiter struct {
@@ -49,9 +59,11 @@ type waiter struct {
 }
 
 func newWorkers(o *Options, j *journal.Store, c *ghapi.Client) *workers {
-	w := &workers{o: o, j: j, c: c, log: o.Log, busy: map[string]bool{}, stopping: make(chan struct{})}
+	w := &workers{
+		o: o, j: j, c: c, log: o.Log, busy: map[string]bool{}, stopping: make(chan struct{}),
+		mergeKick: make(chan struct{}, 1), mergeQ: make(chan *journal.Job), prevSeq: j.LastSeq(),
+	}
 	w.runCtx, w.cancelRuns = context.WithCancel(context.Background())
-	w.mergeCond = sync.NewCond(&w.mu)
 	return w
 }
 
@@ -62,9 +74,12 @@ func (w *workers) start() {
 	early := w.early
 	w.early = nil
 	w.mu.Unlock()
-	for range mergeWorkers {
-		w.wg.Add(1)
-		go w.mergeLoop()
+	if w.c != nil && !w.o.NoCreateOnMerge {
+		w.wg.Add(1 + mergeWorkers)
+		go w.feedMerges()
+		for range mergeWorkers {
+			go w.mergeLoop()
+		}
 	}
 	for _, j := range early {
 		w.submit(j)
@@ -84,8 +99,11 @@ func (w *workers) submit(j *journal.Job) {
 	}
 	switch j.Kind {
 	case journal.KindMerge:
-		w.mergeQ = append(w.mergeQ, j)
-		w.mergeCond.Signal()
+		// The feeder reads it from the journal.
+		select {
+		case w.mergeKick <- struct{}{}:
+		default:
+		}
 	case journal.KindDeploy:
 		if j.Progress.Phase == journal.Finishing {
 			w.wg.Add(1)
@@ -166,7 +184,6 @@ func (w *workers) deploy(wt *waiter) {
 func (w *workers) stop(grace time.Duration) {
 	w.mu.Lock()
 	w.stopped = true
-	w.mergeCond.Broadcast()
 	w.mu.Unlock()
 	close(w.stopping)
 

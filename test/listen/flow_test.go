@@ -394,3 +394,32 @@ func TestReplayRealDeliveries(t *testing.T) {
 		return contains(l.stderr.String(), "Deployment status for 145988746 is success")
 	})
 }
+
+// TestSecondSignalQuits: the first SIGTERM drains (the running deployment
+// gets --shutdown-grace); a second one, for an operator who will not wait,
+// ends the process at once. The next start marks the deployment error.
+func TestSecondSignalQuits(t *testing.T) {
+	e := newEnv(t)
+	l := e.start("--shutdown-grace", "60s")
+	id := e.createDeployment("production", "slow")
+	e.waitState(id, "in_progress", 10*time.Second)
+
+	_ = l.cmd.Process.Signal(syscall.SIGTERM)
+	e.waitFor(10*time.Second, "draining", func() bool { return contains(l.stderr.String(), "shutting down") })
+	select {
+	case <-l.done:
+		t.Fatalf("listener stopped on the first signal, before the grace: %v", l.err)
+	default:
+	}
+	start := time.Now()
+	l.stop(t, syscall.SIGTERM, 5*time.Second)
+	if ws, ok := l.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("second SIGTERM: %v, want killed by it", l.err)
+	}
+	t.Logf("quit %v after the second signal", time.Since(start).Round(time.Millisecond))
+
+	e.start()
+	if st := latest(e.waitFinal(id, 10*time.Second)); st.State != "error" {
+		t.Fatalf("after restart: %+v", st)
+	}
+}

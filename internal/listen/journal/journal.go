@@ -1,10 +1,12 @@
 // Package journal is the listener's durable memory: every accepted webhook
-// delivery, the work it asked for and how far that work got, in one bbolt
-// file under the state directory. A delivery is on disk (fsynced) before
-// Append returns, so the listener may acknowledge it; concurrent appends
-// share one commit (group commit), which keeps the acknowledgement fast under
-// load. Delivery IDs are remembered, so a redelivery is recognised also after
-// a restart.
+// delivery, the work it asked for and how far that work got. A write goes to
+// an append-only log that is synced (fdatasync) once for all the writes
+// waiting at that moment (group commit), and is on disk when it returns, so
+// the listener may acknowledge the delivery. In the background a checkpoint
+// applies the log to an index, a bbolt file, in large transactions and
+// deletes the log segments it has applied; Open replays what a crash left
+// unapplied. Delivery IDs are remembered in the index, so a redelivery is
+// recognised also after a restart.
 package journal
 
 import (
@@ -18,9 +20,11 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
-// FileName is the journal's file inside the state directory.
+// FileName is the index's file inside the state directory; the log's
+// segments (journal-NNNNNNNN.wal) sit beside it.
 const FileName = "journal.db"
 
 // Retention is how long delivery IDs are remembered. GitHub redelivers on
@@ -28,8 +32,8 @@ const FileName = "journal.db"
 const Retention = 7 * 24 * time.Hour
 
 var (
-	bucketDeliveries  = []byte("deliveries")  // delivery ID -> deliveryRecord
-	bucketJobs        = []byte("jobs")        // seq (big endian) -> Job, while not done
+	bucketDeliveries  = []byte("deliveries")  // delivery ID -> received (Unix ns, 8 bytes big endian)
+	bucketJobs        = []byte("jobs")        // seq (big endian) -> kind byte + Job JSON, while not done
 	bucketDeployments = []byte("deployments") // "owner/repo#id" -> seq, deployments ever taken on
 	bucketLogs        = []byte("logs")        // log token -> log file name
 )
@@ -41,23 +45,55 @@ var ErrLocked = errors.New("the state directory is in use by another listener")
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("journal closed")
 
+const (
+	// maxBatch bounds one log write.
+	maxBatch = 512
+	// checkpointEvery and checkpointRecords bound what the log holds that
+	// the index does not (memory, and replay time after a crash).
+	checkpointEvery   = 250 * time.Millisecond
+	checkpointRecords = 4096
+	// segmentSize is the size past which a checkpoint starts a new segment.
+	segmentSize = 8 << 20
+)
+
 // Store is an open journal. It is safe for concurrent use.
 type Store struct {
+	dir  string
 	db   *bolt.DB
 	reqs chan *writeReq
 
+	// mu guards the log: the segment written to, the records it holds that
+	// the index does not yet (unapplied), and the keys those records add
+	// (pending), which dedupe consults together with the index.
+	mu             sync.Mutex
+	seg            *segment
+	unapplied      []record
+	pendingIDs     map[string]struct{}
+	pendingDeploys map[string]struct{}
+	seq            uint64 // last job number given
+	failed         error  // a log write failed: the log's state is unknown, accept nothing more
+
+	ckMu    sync.Mutex // one checkpoint at a time
+	retired []*segment // segments to delete once their records are applied
+	kick    chan struct{}
+
 	closeOnce sync.Once
 	closing   chan struct{}
-	stopped   chan struct{}
+	wg        sync.WaitGroup
 }
 
 type writeReq struct {
-	fn   func(*bolt.Tx) error
-	done chan error
+	op   opKind
+	d    *Delivery // opDelivery
+	j    Job       // opAddJob, opSave: a copy, so the caller may go on changing its job
+	jp   *Job      // opDelivery, opAddJob: numbered on success
+	dup  bool
+	err  error
+	done chan struct{}
 }
 
-// Open opens (creating it if needed) the journal in dir and forgets
-// deliveries older than Retention.
+// Open opens (creating it if needed) the journal in dir, applies what the
+// log holds beyond the index, and forgets deliveries older than Retention.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
@@ -67,44 +103,88 @@ func Open(dir string) (*Store, error) {
 		FreelistType:   bolt.FreelistMapType,
 		NoFreelistSync: true,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("journal %s: %w", dir, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", dir, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	s := &Store{
+		dir: dir, db: db, reqs: make(chan *writeReq, 1024),
+		pendingIDs: map[string]struct{}{}, pendingDeploys: map[string]struct{}{},
+		kick: make(chan struct{}, 1), closing: make(chan struct{}),
+	}
+	if err := s.recover(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("journal %s: %w", dir, err)
+	}
+	s.wg.Add(2)
+	go s.writer()
+	go s.checkpointer()
+	return s, nil
+}
+
+// recover applies the log segments a previous run left, removes them and
+// starts a new one.
+func (s *Store) recover() error {
+	ns, err := segments(s.dir)
+	if err != nil {
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketDeliveries, bucketJobs, bucketDeployments, bucketLogs} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
+		for _, n := range ns {
+			recs, _, err := readSegment(segmentName(s.dir, n))
+			if err != nil {
+				return err
+			}
+			if err := apply(tx, recs); err != nil {
+				return err
+			}
+		}
+		s.seq = tx.Bucket(bucketJobs).Sequence()
 		return prune(tx, time.Now().Add(-Retention))
 	})
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("journal %s: %w", dir, err)
+		return err
 	}
-	s := &Store{db: db, reqs: make(chan *writeReq, 1024), closing: make(chan struct{}), stopped: make(chan struct{})}
-	go s.writer()
-	return s, nil
+	var last uint64
+	for _, n := range ns {
+		if err := os.Remove(segmentName(s.dir, n)); err != nil {
+			return err
+		}
+		last = n
+	}
+	s.seg, err = createSegment(s.dir, last+1)
+	return err
 }
 
-// Close waits for pending writes and closes the file.
+// Close waits for pending writes, applies the log to the index and closes
+// the files.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
-	<-s.stopped
-	return s.db.Close()
+	s.wg.Wait()
+	err := s.checkpoint()
+	s.mu.Lock()
+	if err == nil && s.failed == nil {
+		err = s.seg.remove()
+	} else {
+		s.seg.f.Close()
+	}
+	s.mu.Unlock()
+	return errors.Join(err, s.db.Close())
 }
 
-// maxBatch bounds one commit, so a burst cannot make one transaction huge.
-const maxBatch = 512
-
-// writer is the only goroutine that writes: it takes whatever requests are
-// waiting, applies them in one transaction and syncs once for all of them.
+// writer is the only goroutine that appends to the log: it takes whatever
+// requests are waiting and writes and syncs them at once.
 func (s *Store) writer() {
-	defer close(s.stopped)
+	defer s.wg.Done()
 	batch := make([]*writeReq, 0, maxBatch)
+	var buf []byte
 	for {
 		select {
 		case r := <-s.reqs:
@@ -114,7 +194,7 @@ func (s *Store) writer() {
 			for {
 				select {
 				case r := <-s.reqs:
-					s.commit([]*writeReq{r})
+					buf = s.commit([]*writeReq{r}, buf[:0])
 				default:
 					return
 				}
@@ -129,52 +209,253 @@ func (s *Store) writer() {
 				break drain
 			}
 		}
-		s.commit(batch)
+		buf = s.commit(batch, buf[:0])
 	}
 }
 
-// commit applies a batch in one transaction. A request whose function fails
-// is rolled back alone (through a nested retry without it), so one bad
-// record cannot fail its neighbours.
-func (s *Store) commit(batch []*writeReq) {
-	errs := make([]error, len(batch))
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		for i, r := range batch {
-			errs[i] = r.fn(tx)
-			if errs[i] != nil {
-				return errBatch
+// commit decides each request (dedupe, numbering), writes the batch to the
+// log with one sync and answers every request.
+func (s *Store) commit(batch []*writeReq, buf []byte) []byte {
+	s.mu.Lock()
+	recs, buf, added, seq, err := s.prepare(batch, buf)
+	if err == nil && len(recs) > 0 {
+		if err = s.seg.write(buf); err != nil {
+			s.failed = fmt.Errorf("journal log: %w", err)
+			err = s.failed
+		}
+	}
+	if err != nil {
+		// Nothing of this batch counts: forget the keys it added.
+		for _, k := range added {
+			delete(s.pendingIDs, k)
+			delete(s.pendingDeploys, k)
+		}
+	} else {
+		s.seq = seq
+		s.unapplied = append(s.unapplied, recs...)
+	}
+	n := len(s.unapplied)
+	s.mu.Unlock()
+	for _, r := range batch {
+		if err != nil {
+			r.err, r.dup = err, false
+		}
+		if r.err == nil && !r.dup && r.jp != nil {
+			r.jp.Seq = r.j.Seq
+			if r.d != nil {
+				r.jp.DeliveryID = r.d.ID
 			}
 		}
-		return nil
-	})
-	if errors.Is(err, errBatch) && len(batch) > 1 {
-		// Rare: redo one by one so each gets its own answer.
-		for _, r := range batch {
-			s.commit([]*writeReq{r})
-		}
-		return
+		close(r.done)
 	}
-	for i, r := range batch {
-		if errs[i] != nil {
-			r.done <- errs[i]
-		} else {
-			r.done <- err
+	if n >= checkpointRecords {
+		select {
+		case s.kick <- struct{}{}:
+		default:
 		}
+	}
+	return buf[:0]
+}
+
+// prepare decides a batch under s.mu: it drops duplicates, numbers jobs and
+// frames the records into buf. added are the pending keys it added.
+func (s *Store) prepare(batch []*writeReq, buf []byte) (recs []record, _ []byte, added []string, seq uint64, err error) {
+	if s.failed != nil {
+		return nil, buf, nil, 0, s.failed
+	}
+	seq = s.seq
+	var tx *bolt.Tx // opened on the first lookup the pending keys cannot answer
+	defer func() {
+		if tx != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	known := func(pending map[string]struct{}, bucket []byte, key string) (bool, error) {
+		if _, ok := pending[key]; ok {
+			return true, nil
+		}
+		if tx == nil {
+			var err error
+			if tx, err = s.db.Begin(false); err != nil {
+				return false, err
+			}
+		}
+		return tx.Bucket(bucket).Get([]byte(key)) != nil, nil
+	}
+	for _, r := range batch {
+		var rec record
+		var rerr error
+		switch r.op {
+		case opDelivery:
+			dup, err := known(s.pendingIDs, bucketDeliveries, r.d.ID)
+			if err == nil && !dup && r.d.Job != nil && r.d.Job.Kind == KindDeploy {
+				dup, err = known(s.pendingDeploys, bucketDeployments, r.d.Job.Deploy.Key())
+			}
+			if err != nil {
+				return nil, buf, added, 0, err
+			}
+			if dup {
+				r.dup = true
+				continue
+			}
+			var jp *Job
+			if r.d.Job != nil {
+				seq++
+				r.j = *r.d.Job
+				r.j.Seq, r.j.DeliveryID = seq, r.d.ID
+				jp = &r.j
+			}
+			if rec, rerr = newRecord(opDelivery, r.d.ID, r.d.ReceivedAt, jp); rerr == nil {
+				s.pendingIDs[r.d.ID] = struct{}{}
+				added = append(added, r.d.ID)
+			}
+		case opAddJob:
+			if r.j.Kind == KindDeploy {
+				dup, err := known(s.pendingDeploys, bucketDeployments, r.j.Deploy.Key())
+				if err != nil {
+					return nil, buf, added, 0, err
+				}
+				if dup {
+					r.dup = true
+					continue
+				}
+			}
+			seq++
+			r.j.Seq = seq
+			rec, rerr = newRecord(opAddJob, "", time.Time{}, &r.j)
+		case opSave:
+			rec, rerr = newRecord(opSave, "", time.Time{}, &r.j)
+		}
+		if rerr != nil {
+			r.err = rerr
+			continue
+		}
+		if rec.deployKey != "" {
+			s.pendingDeploys[rec.deployKey] = struct{}{}
+			added = append(added, rec.deployKey)
+		}
+		buf = appendFramed(buf, &rec)
+		recs = append(recs, rec)
+	}
+	return recs, buf, added, seq, nil
+}
+
+// write queues r for the writer and waits until it is on disk.
+func (s *Store) write(r *writeReq) (dup bool, err error) {
+	r.done = make(chan struct{})
+	select {
+	case <-s.closing:
+		return false, ErrClosed
+	case s.reqs <- r:
+	}
+	<-r.done
+	return r.dup, r.err
+}
+
+// checkpointer applies the log to the index in the background.
+func (s *Store) checkpointer() {
+	defer s.wg.Done()
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-s.kick:
+		case <-s.closing:
+			return
+		}
+		_ = s.checkpoint() // on failure the records stay in the log and are retried
 	}
 }
 
-var errBatch = errors.New("batch member failed")
-
-// write runs fn in a write transaction shared with other writers and returns
-// once it is on disk.
-func (s *Store) write(fn func(*bolt.Tx) error) error {
-	r := &writeReq{fn: fn, done: make(chan error, 1)}
-	select {
-	case <-s.closing:
-		return ErrClosed
-	case s.reqs <- r:
+// checkpoint applies the records the index lacks in one transaction, starts
+// a new segment when the current one is large, and deletes the segments
+// whose records are all applied.
+func (s *Store) checkpoint() error {
+	s.ckMu.Lock()
+	defer s.ckMu.Unlock()
+	s.mu.Lock()
+	recs := s.unapplied
+	s.unapplied = nil
+	if s.seg.size >= segmentSize && s.failed == nil {
+		if next, err := createSegment(s.dir, s.seg.n+1); err == nil {
+			s.retired = append(s.retired, s.seg)
+			s.seg = next
+		}
 	}
-	return <-r.done
+	s.mu.Unlock()
+	if len(recs) > 0 {
+		if err := s.db.Update(func(tx *bolt.Tx) error { return apply(tx, recs) }); err != nil {
+			s.mu.Lock()
+			s.unapplied = append(recs, s.unapplied...)
+			s.mu.Unlock()
+			return fmt.Errorf("journal checkpoint: %w", err)
+		}
+		s.mu.Lock()
+		for i := range recs {
+			delete(s.pendingIDs, recs[i].id)
+			delete(s.pendingDeploys, recs[i].deployKey)
+		}
+		s.mu.Unlock()
+	}
+	var err error
+	for _, seg := range s.retired {
+		err = errors.Join(err, seg.remove())
+	}
+	s.retired = nil
+	return err
+}
+
+// apply writes records to the index. Applying a record twice (a crash after
+// a checkpoint, before its segment was deleted) changes nothing.
+func apply(tx *bolt.Tx, recs []record) error {
+	deliveries, jobs := tx.Bucket(bucketDeliveries), tx.Bucket(bucketJobs)
+	deployments, logs := tx.Bucket(bucketDeployments), tx.Bucket(bucketLogs)
+	top := jobs.Sequence()
+	putJob := func(r *record) error {
+		if r.deployKey != "" {
+			if deployments.Get([]byte(r.deployKey)) != nil {
+				return nil
+			}
+			if err := deployments.Put([]byte(r.deployKey), seqKey(r.seq)); err != nil {
+				return err
+			}
+		}
+		return jobs.Put(seqKey(r.seq), r.job)
+	}
+	for i := range recs {
+		r := &recs[i]
+		var err error
+		switch r.op {
+		case opDelivery:
+			if deliveries.Get([]byte(r.id)) != nil {
+				continue
+			}
+			var at [8]byte
+			binary.BigEndian.PutUint64(at[:], uint64(r.at.UnixNano()))
+			if err = deliveries.Put([]byte(r.id), at[:]); err == nil && r.job != nil {
+				err = putJob(r)
+			}
+		case opAddJob:
+			err = putJob(r)
+		case opSave:
+			if r.logToken != "" && r.logFile != "" {
+				if err = logs.Put([]byte(r.logToken), []byte(r.logFile)); err != nil {
+					return err
+				}
+			}
+			if r.done {
+				err = jobs.Delete(seqKey(r.seq))
+			} else {
+				err = jobs.Put(seqKey(r.seq), r.job)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		top = max(top, r.seq)
+	}
+	return jobs.SetSequence(top)
 }
 
 // Delivery is an accepted webhook delivery.
@@ -186,61 +467,35 @@ type Delivery struct {
 	Job *Job
 }
 
-type deliveryRecord struct {
-	Event      string    `json:"event"`
-	ReceivedAt time.Time `json:"received_at"`
-	Job        uint64    `json:"job,omitempty"`
-}
-
 // Append records d and its job. It reports dup=true, and records nothing,
 // when d's ID was seen before, or when d's job is a deployment the journal
-// already holds. On success d.Job.Seq is set.
+// already holds. On success d.Job.Seq and d.Job.DeliveryID are set.
 func (s *Store) Append(d *Delivery) (dup bool, err error) {
-	err = s.write(func(tx *bolt.Tx) error {
-		dup = false
-		deliveries := tx.Bucket(bucketDeliveries)
-		if deliveries.Get([]byte(d.ID)) != nil {
-			dup = true
-			return nil
-		}
-		rec := deliveryRecord{Event: d.Event, ReceivedAt: d.ReceivedAt}
-		if d.Job != nil {
-			if d.Job.Kind == KindDeploy {
-				key := []byte(d.Job.Deploy.Key())
-				if tx.Bucket(bucketDeployments).Get(key) != nil {
-					dup = true
-					return nil
-				}
-			}
-			jobs := tx.Bucket(bucketJobs)
-			seq, err := jobs.NextSequence()
-			if err != nil {
-				return err
-			}
-			d.Job.Seq, d.Job.DeliveryID = seq, d.ID
-			if d.Job.Kind == KindDeploy {
-				if err := tx.Bucket(bucketDeployments).Put([]byte(d.Job.Deploy.Key()), seqKey(seq)); err != nil {
-					return err
-				}
-			}
-			if err := putJob(tx, d.Job); err != nil {
-				return err
-			}
-			rec.Job = seq
-		}
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		return deliveries.Put([]byte(d.ID), b)
-	})
-	return dup, err
+	var jp *Job
+	if d.Job != nil {
+		jp = d.Job
+	}
+	return s.write(&writeReq{op: opDelivery, d: d, jp: jp})
+}
+
+// AddJob records a job that no delivery brought (a deployment the listener
+// created itself and runs without waiting for GitHub's webhook). dup is true
+// when the deployment is already known. On success j.Seq is set.
+func (s *Store) AddJob(j *Job) (dup bool, err error) {
+	return s.write(&writeReq{op: opAddJob, j: *j, jp: j})
+}
+
+// Save records a job's progress. A job saved with Phase Done is removed from
+// the open jobs (its log token stays servable).
+func (s *Store) Save(j *Job) error {
+	_, err := s.write(&writeReq{op: opSave, j: *j})
+	return err
 }
 
 // Seen reports whether a delivery ID is recorded.
 func (s *Store) Seen(id string) (bool, error) {
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		ok = tx.Bucket(bucketDeliveries).Get([]byte(id)) != nil
 		return nil
 	})
@@ -250,70 +505,38 @@ func (s *Store) Seen(id string) (bool, error) {
 // CountDeliveries is how many delivery IDs are remembered.
 func (s *Store) CountDeliveries() (int, error) {
 	var n int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		n = tx.Bucket(bucketDeliveries).Stats().KeyN
 		return nil
 	})
 	return n, err
 }
 
-// AddJob records a job that no delivery brought (a deployment the listener
-// created itself and runs without waiting for GitHub's webhook). dup is true
-// when the deployment is already known.
-func (s *Store) AddJob(j *Job) (dup bool, err error) {
-	err = s.write(func(tx *bolt.Tx) error {
-		dup = false
-		if j.Kind == KindDeploy {
-			key := []byte(j.Deploy.Key())
-			if tx.Bucket(bucketDeployments).Get(key) != nil {
-				dup = true
-				return nil
-			}
-		}
-		seq, err := tx.Bucket(bucketJobs).NextSequence()
-		if err != nil {
-			return err
-		}
-		j.Seq = seq
-		if j.Kind == KindDeploy {
-			if err := tx.Bucket(bucketDeployments).Put([]byte(j.Deploy.Key()), seqKey(seq)); err != nil {
-				return err
-			}
-		}
-		return putJob(tx, j)
-	})
-	return dup, err
+// LastSeq is the number of the last job recorded.
+func (s *Store) LastSeq() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seq
 }
 
-// Save records a job's progress. A job saved with Phase Done is removed from
-// the open jobs (its log token stays servable).
-func (s *Store) Save(j *Job) error {
-	cp := *j
-	return s.write(func(tx *bolt.Tx) error {
-		if cp.Progress.LogToken != "" && cp.Progress.LogFile != "" {
-			if err := tx.Bucket(bucketLogs).Put([]byte(cp.Progress.LogToken), []byte(cp.Progress.LogFile)); err != nil {
-				return err
-			}
-		}
-		if cp.Progress.Phase == Done {
-			return tx.Bucket(bucketJobs).Delete(seqKey(cp.Seq))
-		}
-		return putJob(tx, &cp)
-	})
-}
-
-// Open returns the jobs not done yet, oldest first.
-func (s *Store) Open() ([]*Job, error) {
+// Jobs returns up to limit open jobs of kind numbered after after, oldest
+// first: a page of the work not done yet.
+func (s *Store) Jobs(kind Kind, after uint64, limit int) ([]*Job, error) {
 	var out []*Job
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
+	want := kindByte(kind)
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketJobs).Cursor()
+		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			if len(v) == 0 || v[0] != want {
+				continue
+			}
 			j := new(Job)
-			if err := json.Unmarshal(v, j); err != nil {
+			if err := json.Unmarshal(v[1:], j); err != nil {
 				return fmt.Errorf("job %x: %w", k, err)
 			}
 			out = append(out, j)
-			return nil
-		})
+		}
+		return nil
 	})
 	return out, err
 }
@@ -321,19 +544,19 @@ func (s *Store) Open() ([]*Job, error) {
 // LogFile returns the log file name registered for token, or "".
 func (s *Store) LogFile(token string) (string, error) {
 	var name string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		name = string(tx.Bucket(bucketLogs).Get([]byte(token)))
 		return nil
 	})
 	return name, err
 }
 
-func putJob(tx *bolt.Tx, j *Job) error {
-	b, err := json.Marshal(j)
-	if err != nil {
+// view reads the index once everything written so far is in it.
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	if err := s.checkpoint(); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketJobs).Put(seqKey(j.Seq), b)
+	return s.db.View(fn)
 }
 
 func seqKey(seq uint64) []byte {
@@ -347,8 +570,7 @@ func prune(tx *bolt.Tx, cutoff time.Time) error {
 	b := tx.Bucket(bucketDeliveries)
 	var old [][]byte
 	err := b.ForEach(func(k, v []byte) error {
-		var rec deliveryRecord
-		if json.Unmarshal(v, &rec) == nil && rec.ReceivedAt.Before(cutoff) {
+		if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < cutoff.UnixNano() {
 			old = append(old, append([]byte(nil), k...))
 		}
 		return nil

@@ -3,6 +3,7 @@ package journal
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func TestAppendDedupeAcrossReopen(t *testing.T) {
 	if dup, err := s.Append(mergeDelivery("d-1")); err != nil || !dup {
 		t.Fatalf("append after reopen: dup=%v err=%v", dup, err)
 	}
-	jobs, err := s.Open()
+	jobs, err := s.Jobs(KindMerge, 0, 10)
 	if err != nil || len(jobs) != 1 || jobs[0].Merge.HeadSHA != "abc" {
 		t.Fatalf("open jobs = %+v, %v", jobs, err)
 	}
@@ -54,7 +55,7 @@ func TestAppendDedupeAcrossReopen(t *testing.T) {
 	if err := s.Save(jobs[0]); err != nil {
 		t.Fatal(err)
 	}
-	if jobs, _ := s.Open(); len(jobs) != 0 {
+	if jobs, _ := s.Jobs(KindMerge, 0, 10); len(jobs) != 0 {
 		t.Fatalf("done job still open: %+v", jobs)
 	}
 }
@@ -114,6 +115,98 @@ func TestConcurrentAppendsEachOnce(t *testing.T) {
 	}
 	if c, _ := s.CountDeliveries(); c != n/2 {
 		t.Fatalf("%d deliveries recorded, want %d", c, n/2)
+	}
+}
+
+// crash stops s as a killed process would: no checkpoint, files left as they are.
+func crash(t *testing.T, s *Store) {
+	t.Helper()
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.wg.Wait()
+	s.seg.f.Close()
+	if err := s.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReplayAfterCrash: what was acknowledged is in the log only (the index
+// has not caught up); the next Open applies it, dedupe included, and ignores
+// a torn record at the end.
+func TestReplayAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ckMu.Lock() // no checkpoint may run: everything stays in the log
+	var seqs []uint64
+	for i := range 5 {
+		d := mergeDelivery(fmt.Sprint("c-", i))
+		if dup, err := s.Append(d); dup || err != nil {
+			t.Fatalf("dup=%v err=%v", dup, err)
+		}
+		seqs = append(seqs, d.Job.Seq)
+	}
+	dep := &Job{Kind: KindDeploy, Deploy: &Deploy{ID: 9, Repo: "octo/demo", Environment: "qa"}, Progress: Progress{Phase: Pending}}
+	if dup, err := s.AddJob(dep); dup || err != nil {
+		t.Fatalf("AddJob dup=%v err=%v", dup, err)
+	}
+	done := mergeDelivery("c-0").Job
+	done.Seq, done.Progress.Phase = seqs[0], Done
+	if err := s.Save(done); err != nil {
+		t.Fatal(err)
+	}
+	running := mergeDelivery("c-1").Job
+	running.Seq, running.Progress = seqs[1], Progress{Phase: Pending, Attempts: 3, LogToken: "tok", LogFile: "logs/x.log"}
+	if err := s.Save(running); err != nil {
+		t.Fatal(err)
+	}
+	seg := s.seg.name
+	s.ckMu.Unlock()
+	s.mu.Lock()
+	s.unapplied = nil // as if the process died now
+	s.mu.Unlock()
+	crash(t, s)
+	f, err := os.OpenFile(seg, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte{200, 0, 0, 0, 1, 2, 3}) // a torn write
+	f.Close()
+
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if dup, err := s.Append(mergeDelivery("c-3")); !dup || err != nil {
+		t.Fatalf("replayed delivery not deduplicated: dup=%v err=%v", dup, err)
+	}
+	if dup, err := s.AddJob(&Job{Kind: KindDeploy, Deploy: &Deploy{ID: 9, Repo: "octo/demo", Environment: "qa"}}); !dup || err != nil {
+		t.Fatalf("replayed deployment not deduplicated: dup=%v err=%v", dup, err)
+	}
+	merges, err := s.Jobs(KindMerge, 0, 100)
+	if err != nil || len(merges) != 4 || merges[0].Seq != seqs[1] || merges[0].Progress.Attempts != 3 {
+		t.Fatalf("open merges %+v %v", merges, err)
+	}
+	if page, _ := s.Jobs(KindMerge, merges[1].Seq, 2); len(page) != 2 || page[0].Seq != merges[2].Seq {
+		t.Fatalf("page after %d: %+v", merges[1].Seq, page)
+	}
+	deploys, _ := s.Jobs(KindDeploy, 0, 100)
+	if len(deploys) != 1 || deploys[0].Deploy.ID != 9 {
+		t.Fatalf("open deployments %+v", deploys)
+	}
+	if name, _ := s.LogFile("tok"); name != "logs/x.log" {
+		t.Fatalf("log file %q", name)
+	}
+	if s.LastSeq() < dep.Seq {
+		t.Fatalf("LastSeq %d, want at least %d", s.LastSeq(), dep.Seq)
+	}
+	if d := mergeDelivery("c-new"); func() bool { s.Append(d); return d.Job.Seq <= dep.Seq }() {
+		t.Fatalf("job numbers reused after replay")
+	}
+	if ns, _ := segments(dir); len(ns) != 1 {
+		t.Fatalf("segments after replay: %v", ns)
 	}
 }
 

@@ -1,0 +1,127 @@
+package listen
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSlowClients: a client that trickles its headers, or its body, is cut
+// off by the server's timeouts, and others are served meanwhile.
+func TestSlowClients(t *testing.T) {
+	const headerTimeout, readTimeout = 300 * time.Millisecond, time.Second
+	addrc := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{
+			Addr: "127.0.0.1:0", Insecure: true, StateDir: t.TempDir(), NoCreateOnMerge: true,
+			Log:               slog.New(slog.NewTextHandler(io.Discard, nil)),
+			ReadHeaderTimeout: headerTimeout, ReadTimeout: readTimeout,
+			Ready: func(a net.Addr) { addrc <- a },
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	var addr string
+	select {
+	case a := <-addrc:
+		addr = a.String()
+	case err := <-done:
+		t.Fatal(err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("listener not ready")
+	}
+
+	// trickle opens a connection, sends start, then one byte of more every
+	// 50 ms until the server closes the connection; it reports how long the
+	// server took.
+	trickle := func(start, more string) <-chan time.Duration {
+		out := make(chan time.Duration, 1)
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		begin := time.Now()
+		if _, err := io.WriteString(conn, start); err != nil {
+			t.Fatal(err)
+		}
+		closed := make(chan struct{})
+		go func() {
+			// The server closes (maybe after an error response).
+			_, _ = io.Copy(io.Discard, conn)
+			close(closed)
+		}()
+		go func() {
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for i := 0; ; i++ {
+				select {
+				case <-closed:
+					out <- time.Since(begin)
+					return
+				case <-tick.C:
+					_, _ = conn.Write([]byte{more[i%len(more)]})
+				}
+			}
+		}()
+		return out
+	}
+	slowHeaders := trickle("POST /event_handler HTTP/1.1\r\nHost: x\r\n", "X-Slow: aaaaaaaaaaaaaaaaaa\r\n")
+	slowBody := trickle("POST /event_handler HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
+		"X-GitHub-Event: ping\r\nX-GitHub-Delivery: slow-body\r\nContent-Length: 100000\r\n\r\n{", " ")
+
+	// Meanwhile others are served.
+	body := `{"zen":"hi","hook_id":1}`
+	for i := range 3 {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+DefaultPath, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", "ping")
+		req.Header.Set("X-GitHub-Delivery", fmt.Sprint("fast-", i))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("a prompt client got %d while slow ones were connected", resp.StatusCode)
+		}
+	}
+
+	for name, c := range map[string]struct {
+		took <-chan time.Duration
+		min  time.Duration
+	}{"headers": {slowHeaders, headerTimeout}, "body": {slowBody, readTimeout}} {
+		select {
+		case d := <-c.took:
+			if d < c.min {
+				t.Errorf("slow %s: cut off after %v, before the timeout %v", name, d, c.min)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("slow %s: still connected after 10s", name)
+		}
+	}
+
+	// And the server still serves afterwards.
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _ := bufio.NewReader(resp.Body).ReadString('\n')
+	resp.Body.Close()
+	if status != "ok\n" {
+		t.Fatalf("healthz %q", status)
+	}
+}

@@ -1,0 +1,213 @@
+package listen
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+)
+
+func testWorkers(t *testing.T, o Options) *workers {
+	t.Helper()
+	j, err := journal.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	o.StateDir = t.TempDir()
+	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	return newWorkers(&o, j, nil)
+}
+
+func deployJob(seq uint64, repo, env string) *journal.Job {
+	return &journal.Job{Seq: seq, Kind: journal.KindDeploy, Progress: journal.Progress{Phase: journal.Pending},
+		Deploy: &journal.Deploy{ID: int64(seq), Repo: repo, Environment: env}}
+}
+
+// TestLanes: one deployment at a time per repository+environment, at most
+// Concurrency at once, and a freed slot goes to the oldest that may run.
+func TestLanes(t *testing.T) {
+	w := testWorkers(t, Options{Concurrency: 2})
+	jobs := []*journal.Job{
+		deployJob(1, "octo/a", "production"),
+		deployJob(2, "octo/a", "production"), // same lane as 1: waits
+		deployJob(3, "octo/a", "staging"),    // another lane: runs beside 1
+		deployJob(4, "octo/b", "production"), // another repository, but no slot left
+		deployJob(5, "octo/b", "staging"),
+	}
+	waiters := map[uint64]*waiter{}
+	w.mu.Lock()
+	for _, j := range jobs {
+		wt := &waiter{job: j, ready: make(chan struct{})}
+		waiters[j.Seq] = wt
+		w.waiting = append(w.waiting, wt)
+	}
+	w.dispatchLocked()
+	w.mu.Unlock()
+
+	started := func() string {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		var out []string
+		for seq := uint64(1); seq <= 5; seq++ {
+			if waiters[seq].started {
+				out = append(out, fmt.Sprint(seq))
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	steps := []struct {
+		leave uint64
+		want  string
+	}{
+		{0, "1,3"},
+		{1, "1,2,3"},     // 2 waited for lane octo/a production, and is older than 4
+		{3, "1,2,3,4"},   // 3's slot goes to 4
+		{2, "1,2,3,4,5"}, // and 2's to 5
+		{4, "1,2,3,4,5"},
+		{5, "1,2,3,4,5"},
+	}
+	for i, s := range steps {
+		if s.leave != 0 {
+			w.leave(waiters[s.leave].job)
+		}
+		if got := started(); got != s.want {
+			t.Fatalf("step %d (after %d finished): started %s, want %s", i, s.leave, got, s.want)
+		}
+		w.mu.Lock()
+		running := w.running
+		w.mu.Unlock()
+		if running > 2 {
+			t.Fatalf("step %d: %d running, over --concurrency", i, running)
+		}
+	}
+}
+
+// TestRecoverDecisions: what a restart does with each deployment the
+// previous run left open.
+func TestRecoverDecisions(t *testing.T) {
+	cases := []struct {
+		name      string
+		progress  journal.Progress
+		exec      bool
+		api       bool
+		wantPhase journal.Phase
+		wantFinal string
+		submitted bool
+	}{
+		{"not started: resumed", journal.Progress{Phase: journal.Pending}, true, true, journal.Pending, "", true},
+		{"waiting: resumed", journal.Progress{Phase: journal.Waiting}, true, true, journal.Waiting, "", true},
+		{"running, no command yet: run now", journal.Progress{Phase: journal.Running}, true, true, journal.Pending, "", true},
+		{"command was running: error", journal.Progress{Phase: journal.Running, PGID: 2147483000, LogFile: "logs/x.log"},
+			true, true, journal.Finishing, "error", true},
+		{"final status decided: posted", journal.Progress{Phase: journal.Finishing, Final: "success"}, true, true,
+			journal.Finishing, "success", true},
+		{"final status decided, no --exec: still posted", journal.Progress{Phase: journal.Finishing, Final: "failure"},
+			false, true, journal.Finishing, "failure", true},
+		{"no --exec: kept for a run that has it", journal.Progress{Phase: journal.Pending}, false, true, journal.Pending, "", false},
+		{"no API: kept", journal.Progress{Phase: journal.Pending}, true, false, journal.Pending, "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := Options{}
+			if c.exec {
+				o.Exec = []string{"./deploy.sh"}
+			}
+			w := testWorkers(t, o)
+			if c.api {
+				w.c = &ghapi.Client{} // never called: the workers are not started
+			}
+			j := deployJob(0, "octo/demo", "production")
+			if _, err := w.j.AddJob(j); err != nil {
+				t.Fatal(err)
+			}
+			j.Progress = c.progress
+			if err := w.j.Save(j); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.recover(); err != nil {
+				t.Fatal(err)
+			}
+			open, _ := w.j.Jobs(journal.KindDeploy, 0, 10)
+			if len(open) != 1 {
+				t.Fatalf("open jobs %+v", open)
+			}
+			// The job as recovery left it: handed on, or kept in the journal.
+			p := open[0].Progress
+			w.mu.Lock()
+			submitted := len(w.early) == 1
+			if submitted {
+				p = w.early[0].Progress
+			}
+			w.mu.Unlock()
+			if submitted != c.submitted {
+				t.Errorf("submitted %v, want %v", submitted, c.submitted)
+			}
+			if p.Phase != c.wantPhase || p.Final != c.wantFinal {
+				t.Errorf("journal says %s/%q, want %s/%q", p.Phase, p.Final, c.wantPhase, c.wantFinal)
+			}
+			if c.wantFinal == "error" && !strings.Contains(p.FinalDesc, "listener stopped") {
+				t.Errorf("description %q does not say why", p.FinalDesc)
+			}
+		})
+	}
+}
+
+// TestMergeFeeder: pending merges reach the merge workers from the journal a
+// page at a time, each once, oldest first; those of the previous run count
+// as attempted (so merge looks for the deployment before creating it).
+func TestMergeFeeder(t *testing.T) {
+	w := testWorkers(t, Options{})
+	appendMerges := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			d := &journal.Delivery{ID: fmt.Sprint("m-", i), Event: "pull_request", ReceivedAt: time.Now(), Job: &journal.Job{
+				Kind: journal.KindMerge, Progress: journal.Progress{Phase: journal.Pending},
+				Merge: &journal.Merge{Repo: "octo/demo", Number: i, HeadSHA: "abc"},
+			}}
+			if _, err := w.j.Append(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	appendMerges(0, 3*mergePage+5) // a backlog from "before the restart"
+	w.prevSeq = w.j.LastSeq()
+	w.start() // without an API client it starts no merge workers: the test is one
+	w.wg.Add(1)
+	go w.feedMerges()
+
+	var got []*journal.Job
+	receive := func(n int) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for len(got) < n {
+			select {
+			case j := <-w.mergeQ:
+				got = append(got, j)
+			case <-deadline:
+				t.Fatalf("got %d merges, want %d", len(got), n)
+			}
+		}
+	}
+	receive(3*mergePage + 5)
+	appendMerges(1000, 2) // new deliveries: intake kicks the feeder
+	w.submit(&journal.Job{Kind: journal.KindMerge})
+	receive(3*mergePage + 7)
+	for i, j := range got {
+		if i > 0 && j.Seq <= got[i-1].Seq {
+			t.Fatalf("merge %d (seq %d) after seq %d", i, j.Seq, got[i-1].Seq)
+		}
+		if old := j.Seq <= w.prevSeq; old != (j.Progress.Attempts == 1) {
+			t.Fatalf("seq %d (previous run: %v) has %d attempts", j.Seq, old, j.Progress.Attempts)
+		}
+	}
+	close(w.stopping)
+	w.wg.Wait()
+	if _, ok := <-w.mergeQ; ok {
+		t.Fatal("feeder handed on a merge after stopping")
+	}
+}
