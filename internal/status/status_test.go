@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/deployctl/gh-deployctl/internal/githubtest"
 )
 
 func TestParseState(t *testing.T) {
@@ -63,11 +65,17 @@ func TestReadEvent(t *testing.T) {
 
 // The real deployment delivery, when the shared webhooks are present.
 func TestReadEventRealDelivery(t *testing.T) {
-	dir := os.Getenv("DEPLOYCTL_TEST_WEBHOOKS_DIR")
-	if dir == "" {
-		t.Skip("DEPLOYCTL_TEST_WEBHOOKS_DIR not set: skipping the replay of GitHub's real deployment delivery")
+	var payload []byte
+	for _, d := range githubtest.RealDeliveries(t) {
+		if d.Name == "deployment.created.json" {
+			payload = d.Payload
+		}
 	}
-	ev, err := ReadEvent(filepath.Join(dir, "deployment.created.json"))
+	path := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(path, payload, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := ReadEvent(path)
 	if err != nil || ev.DeploymentID == 0 || ev.Repo == "" {
 		t.Fatalf("ReadEvent = %+v, %v", ev, err)
 	}

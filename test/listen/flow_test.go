@@ -362,32 +362,21 @@ func TestLanes(t *testing.T) {
 // TestReplayRealDeliveries posts every delivery GitHub sent that the project
 // keeps to the running listener, in both content types.
 func TestReplayRealDeliveries(t *testing.T) {
-	dir := os.Getenv("DEPLOYCTL_TEST_WEBHOOKS_DIR")
-	if dir == "" {
-		t.Skip("DEPLOYCTL_TEST_WEBHOOKS_DIR is not set (point it at shared/webhooks to replay real deliveries)")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) == 0 {
-		t.Fatalf("no deliveries in %s", dir)
-	}
+	deliveries := githubtest.RealDeliveries(t)
 	e := newEnv(t)
 	l := e.start()
-	for i, f := range files {
-		body, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		event, _, _ := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".json"), ".")
+	for i, d := range deliveries {
+		body, event := d.Payload, d.Event
 		want := 202
 		if event == "ping" {
 			want = 200
 		}
 		form := []byte(url.Values{"payload": {string(body)}}.Encode())
 		if got := e.post(event, fmt.Sprintf("replay-%d-json", i), "application/json", sign(body), body); got != want {
-			t.Errorf("%s (json): %d, want %d", filepath.Base(f), got, want)
+			t.Errorf("%s (json): %d, want %d", d.Name, got, want)
 		}
 		if got := e.post(event, fmt.Sprintf("replay-%d-form", i), "application/x-www-form-urlencoded", sign(form), form); got != want {
-			t.Errorf("%s (form): %d, want %d", filepath.Base(f), got, want)
+			t.Errorf("%s (form): %d, want %d", d.Name, got, want)
 		}
 	}
 	e.waitFor(10*time.Second, "deployment_status logged", func() bool {

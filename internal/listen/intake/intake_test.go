@@ -12,12 +12,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
 )
 
@@ -230,23 +229,10 @@ func TestEnvironmentFilter(t *testing.T) {
 
 // TestRealDeliveries replays every delivery GitHub sent that the project keeps.
 func TestRealDeliveries(t *testing.T) {
-	dir := os.Getenv("DEPLOYCTL_TEST_WEBHOOKS_DIR")
-	if dir == "" {
-		t.Skip("DEPLOYCTL_TEST_WEBHOOKS_DIR is not set (point it at shared/webhooks to replay real deliveries)")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) == 0 {
-		t.Fatalf("no *.json in %s", dir)
-	}
 	want := map[string]int{"ping": 200}
-	for _, file := range files {
-		name := filepath.Base(file)
-		event, _, _ := strings.Cut(strings.TrimSuffix(name, ".json"), ".")
+	for _, rd := range githubtest.RealDeliveries(t) {
+		name, event, body := rd.Name, rd.Event, rd.Payload
 		t.Run(name, func(t *testing.T) {
-			body, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
 			f := newFixture(t, Rules{CreateOnMerge: true, Exec: true})
 			code := want[event]
 			if code == 0 {
