@@ -164,9 +164,7 @@ func TestCreateFlags(t *testing.T) {
 				return NewCmdCreate(f, func(_ context.Context, o *CreateOptions) error { got = o; return nil })
 			}, tt.line)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || ExitCode(err) != ExitUsage {
-					t.Fatalf("err = %v, want usage error with %q", err, tt.wantErr)
-				}
+				wantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {
@@ -215,9 +213,7 @@ func TestListFlags(t *testing.T) {
 				return NewCmdList(f, func(_ context.Context, o *ListOptions) error { got = o; return nil })
 			}, tt.line)
 			if tt.wantErr != "" {
-				if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v", err)
-				}
+				wantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {
@@ -267,9 +263,7 @@ func TestStatusSetArgs(t *testing.T) {
 				return c
 			}, tt.line)
 			if tt.wantErr != "" {
-				if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want usage error with %q", err, tt.wantErr)
-				}
+				wantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {
@@ -318,9 +312,7 @@ func TestConfigPrecedence(t *testing.T) {
 				return NewCmdCreate(f, func(_ context.Context, o *CreateOptions) error { got = o; return nil })
 			}, tt.line)
 			if tt.wantErr != "" {
-				if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v", err)
-				}
+				wantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {
@@ -353,14 +345,20 @@ func TestRepoResolution(t *testing.T) {
 		t.Run(tt.flag+tt.want, func(t *testing.T) {
 			r, err := testFactory(t, tt.env).Repo(tt.flag)
 			if tt.wantErr != "" {
-				if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v", err)
-				}
+				wantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if got := r.Host + "/" + r.Owner + "/" + r.Name; err != nil || got != tt.want {
 				t.Errorf("got %s, %v", got, err)
 			}
 		})
+	}
+}
+
+// wantUsageError fails t unless err is a usage error (exit 2) that says want.
+func wantUsageError(t *testing.T, err error, want string) {
+	t.Helper()
+	if err == nil || ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want a usage error saying %q", err, want)
 	}
 }

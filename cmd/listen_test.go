@@ -129,9 +129,7 @@ func TestListenSecret(t *testing.T) {
 		c.opts.Getenv = getenv
 		got, err := listenSecret(&c.opts)
 		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) || ExitCode(err) != ExitUsage {
-				t.Errorf("%+v: err %v, want usage error with %q", c.opts, err, c.err)
-			}
+			wantUsageError(t, err, c.err)
 			continue
 		}
 		if err != nil || string(got) != c.want {
