@@ -40,10 +40,7 @@ func applyConfig(c *cobra.Command, f *Factory, configFlag string) error {
 			return usageErrorf("config file %s: %v", path, err)
 		}
 	}
-	section := strings.ReplaceAll(strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" "), " ", ".")
-	if c == c.Root() {
-		section = ""
-	}
+	section := configSection(c)
 
 	var errs []error
 	c.Flags().VisitAll(func(fl *pflag.Flag) {
@@ -72,6 +69,18 @@ func applyConfig(c *cobra.Command, f *Factory, configFlag string) error {
 		return &UsageError{Err: errors.Join(errs...)}
 	}
 	return nil
+}
+
+// configSection is the config file's key for c's own settings: "create",
+// "status.set"; "" for the root. It is built from command names, not
+// CommandPath, which starts with the display name ("gh deployctl") when gh
+// runs us as an extension.
+func configSection(c *cobra.Command) string {
+	var names []string
+	for ; c.HasParent(); c = c.Parent() {
+		names = append([]string{c.Name()}, names...)
+	}
+	return strings.Join(names, ".")
 }
 
 // configString renders a YAML value as the flag text it stands for; lists

@@ -289,11 +289,13 @@ func TestConfigPrecedence(t *testing.T) {
 		name              string
 		line              string
 		env               map[string]string
+		exe               string // how we were started; "" is deployctl
 		wantEnv, wantTask string
 		wantRepo, wantCtx string
 		wantErr           string
 	}{
 		{name: "config file, section beats top level", line: "create --ref x", wantEnv: "staging", wantTask: "from-section", wantRepo: "octo/demo", wantCtx: "ci,lint"},
+		{name: "section applies as gh deployctl", line: "create --ref x", exe: "gh deployctl", wantEnv: "staging", wantTask: "from-section", wantRepo: "octo/demo", wantCtx: "ci,lint"},
 		{name: "env beats config", line: "create --ref x", env: map[string]string{"DEPLOYCTL_ENVIRONMENT": "qa", "DEPLOYCTL_REQUIRED_CONTEXTS": "a,b"},
 			wantEnv: "qa", wantTask: "from-section", wantRepo: "octo/demo", wantCtx: "a,b"},
 		{name: "flag beats env", line: "create --ref x -e prod --task t -R o/r", env: map[string]string{"DEPLOYCTL_ENVIRONMENT": "qa"},
@@ -308,7 +310,11 @@ func TestConfigPrecedence(t *testing.T) {
 				env[k] = v
 			}
 			var got *CreateOptions
-			err := runCmd(t, testFactory(t, env), func(f *Factory) *cobra.Command {
+			f := testFactory(t, env)
+			if tt.exe != "" {
+				f.Executable = tt.exe
+			}
+			err := runCmd(t, f, func(f *Factory) *cobra.Command {
 				return NewCmdCreate(f, func(_ context.Context, o *CreateOptions) error { got = o; return nil })
 			}, tt.line)
 			if tt.wantErr != "" {
