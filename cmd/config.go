@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,12 +50,14 @@ func applyConfig(c *cobra.Command, f *Factory, configFlag string) error {
 		}
 		env := "DEPLOYCTL_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
 		value, from, ok := f.Getenv(env), env, f.Getenv(env) != ""
+		source := fromEnv
 		if !ok {
-			for _, key := range []string{section + "." + fl.Name, fl.Name} {
+			for i, key := range []string{section + "." + fl.Name, fl.Name} {
 				if strings.HasPrefix(key, ".") || !v.IsSet(key) {
 					continue
 				}
 				value, from, ok = configString(v.Get(key)), path+": "+key, true
+				source = []int{fromConfigSection, fromConfigTop}[i]
 				break
 			}
 		}
@@ -63,12 +66,45 @@ func applyConfig(c *cobra.Command, f *Factory, configFlag string) error {
 		}
 		if err := c.Flags().Set(fl.Name, value); err != nil {
 			errs = append(errs, fmt.Errorf("%s: invalid value for --%s: %v", from, fl.Name, err))
+			return
 		}
+		if fl.Annotations == nil {
+			fl.Annotations = map[string][]string{}
+		}
+		fl.Annotations[sourceAnnotation] = []string{strconv.Itoa(source)}
 	})
 	if len(errs) > 0 {
 		return &UsageError{Err: errors.Join(errs...)}
 	}
 	return nil
+}
+
+// Where a flag's value came from, weakest first (flagSource).
+const (
+	fromDefault = iota
+	fromConfigTop
+	fromConfigSection
+	fromEnv
+	fromCommandLine
+)
+
+// sourceAnnotation marks a flag that applyConfig set, with its source.
+const sourceAnnotation = "deployctl_source"
+
+// flagSource says where the value of c's flag name came from, so that of
+// two flags that exclude each other the one given more directly wins:
+// --skip-checks on the command line over required-contexts in the config.
+func flagSource(c *cobra.Command, name string) int {
+	fl := c.Flags().Lookup(name)
+	if fl == nil || !fl.Changed {
+		return fromDefault
+	}
+	if v := fl.Annotations[sourceAnnotation]; len(v) == 1 {
+		if n, err := strconv.Atoi(v[0]); err == nil {
+			return n
+		}
+	}
+	return fromCommandLine
 }
 
 // configSection is the config file's key for c's own settings: "create",

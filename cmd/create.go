@@ -65,7 +65,16 @@ func NewCmdCreate(f *Factory, runF func(context.Context, *CreateOptions) error) 
 				opts.Production = &production
 			}
 			if opts.SkipChecks && c.Flags().Changed("required-contexts") {
-				return usageErrorf("specify only one of `--skip-checks` or `--required-contexts`")
+				// One given on the command line (or in the environment)
+				// overrides the other's default from the config file.
+				switch skip, contexts := flagSource(c, "skip-checks"), flagSource(c, "required-contexts"); {
+				case skip > contexts:
+					opts.RequiredContexts = nil
+				case contexts > skip:
+					opts.SkipChecks = false
+				default:
+					return usageErrorf("specify only one of `--skip-checks` or `--required-contexts`")
+				}
 			}
 			if runF != nil {
 				return runF(contextOf(c), opts)

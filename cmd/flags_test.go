@@ -151,7 +151,30 @@ func TestCreateFlags(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "--skip-checks beats contexts from the environment",
+			line: "create --ref x --skip-checks",
+			env:  map[string]string{"DEPLOYCTL_REQUIRED_CONTEXTS": "a"},
+			check: func(t *testing.T, o *CreateOptions) {
+				req, err := o.request()
+				if err != nil || req.RequiredContexts == nil || len(*req.RequiredContexts) != 0 {
+					t.Errorf("required contexts = %v, %v", req.RequiredContexts, err)
+				}
+			},
+		},
+		{
+			name: "--required-contexts beats skip-checks from the environment",
+			line: "create --ref x --required-contexts a",
+			env:  map[string]string{"DEPLOYCTL_SKIP_CHECKS": "true"},
+			check: func(t *testing.T, o *CreateOptions) {
+				req, err := o.request()
+				if err != nil || req.RequiredContexts == nil || strings.Join(*req.RequiredContexts, ",") != "a" {
+					t.Errorf("required contexts = %v, %v", req.RequiredContexts, err)
+				}
+			},
+		},
 		{name: "both skip-checks and contexts", line: "create --ref x --skip-checks --required-contexts a", wantErr: "only one of"},
+		{name: "both from the environment", line: "create --ref x", env: map[string]string{"DEPLOYCTL_SKIP_CHECKS": "true", "DEPLOYCTL_REQUIRED_CONTEXTS": "a"}, wantErr: "only one of"},
 		{name: "unknown json field", line: "create --ref x --json id,bogus", wantErr: `unknown JSON field: "bogus"`},
 		{name: "jq without json", line: "create --ref x --jq .id", wantErr: "without specifying `--json`"},
 		{name: "positional argument", line: "create main", wantErr: "unexpected argument"},
@@ -300,6 +323,9 @@ func TestConfigPrecedence(t *testing.T) {
 			wantEnv: "qa", wantTask: "from-section", wantRepo: "octo/demo", wantCtx: "a,b"},
 		{name: "flag beats env", line: "create --ref x -e prod --task t -R o/r", env: map[string]string{"DEPLOYCTL_ENVIRONMENT": "qa"},
 			wantEnv: "prod", wantTask: "t", wantRepo: "o/r", wantCtx: "ci,lint"},
+		{name: "--skip-checks beats the section's required-contexts", line: "create --ref x --skip-checks", wantEnv: "staging", wantTask: "from-section", wantRepo: "octo/demo"},
+		{name: "skip-checks from env beats the config's contexts", line: "create --ref x", env: map[string]string{"DEPLOYCTL_SKIP_CHECKS": "true"},
+			wantEnv: "staging", wantTask: "from-section", wantRepo: "octo/demo"},
 		{name: "bad env value", line: "create --ref x", env: map[string]string{"DEPLOYCTL_TRANSIENT": "maybe"}, wantErr: "DEPLOYCTL_TRANSIENT"},
 		{name: "explicit missing config", line: "create --ref x --config " + filepath.Join(dir, "nope.yaml"), wantErr: "nope.yaml"},
 	}
