@@ -88,7 +88,13 @@ func (e *Exporter) Write(ios *iostreams.IOStreams, data any) error {
 	}
 	switch {
 	case e.JQ != "":
-		return jq.EvaluateFormatted(&buf, ios.Out, e.JQ, "  ", ios.ColorEnabled())
+		// Indented for people; off a TTY one result per line, as gh does,
+		// so a script can read objects line by line.
+		indent := ""
+		if ios.IsStdoutTTY() {
+			indent = "  "
+		}
+		return jq.EvaluateFormatted(&buf, ios.Out, e.JQ, indent, ios.ColorEnabled())
 	case e.Template != "":
 		return executeTemplate(ios.Out, ios.TerminalWidth(), ios.ColorEnabled(), e.Template, buf.Bytes())
 	case ios.IsStdoutTTY():

@@ -51,6 +51,9 @@ func TestExporter(t *testing.T) {
 		{"indented on a TTY", Exporter{Fields: []string{"id"}}, true,
 			"[\n  {\n    \"id\": 9007199254740993\n  },\n  {\n    \"id\": 2\n  }\n]\n"},
 		{"jq", Exporter{Fields: []string{"id", "name"}, JQ: `.[] | select(.id == 2) | .name`}, false, "x\n"},
+		{"jq objects, one per line off a TTY", Exporter{Fields: []string{"id", "name"}, JQ: `.[1], .[1]`}, false,
+			`{"id":2,"name":"x"}` + "\n" + `{"id":2,"name":"x"}` + "\n"},
+		{"jq objects, indented on a TTY", Exporter{Fields: []string{"id"}, JQ: `.[1]`}, true, "{\n  \"id\": 2\n}\n"},
 		{"template", Exporter{Fields: []string{"id", "name"}, Template: `{{range .}}{{.id}}={{.name}} {{end}}`}, false,
 			"9007199254740993=a<b> 2=x "},
 	}
