@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/cli/go-gh/v2/pkg/term"
 )
@@ -90,9 +91,10 @@ func (c *ColorScheme) Gray(t string) string   { return c.paint("90", t) }
 // SuccessIcon is a green check mark.
 func (c *ColorScheme) SuccessIcon() string { return c.Green("✓") }
 
-// State colours a deployment state by what it means.
+// State colours a deployment state by what it means. A table cell arrives
+// padded to its column's width ("success    "), so the word decides.
 func (c *ColorScheme) State(state string) string {
-	switch state {
+	switch strings.TrimSpace(state) {
 	case "success":
 		return c.Green(state)
 	case "failure", "error":

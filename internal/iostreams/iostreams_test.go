@@ -30,7 +30,8 @@ func TestColorScheme(t *testing.T) {
 	s.SetStdoutTTY(true)
 	s.SetColorEnabled(true)
 	cs := s.ColorScheme()
-	for state, code := range map[string]string{"success": "32", "failure": "31", "error": "31", "in_progress": "33", "inactive": "90"} {
+	for state, code := range map[string]string{"success": "32", "failure": "31", "error": "31", "in_progress": "33", "inactive": "90",
+		"success    ": "32", "error      ": "31", "none       ": "90"} { // padded in a table cell
 		if got := cs.State(state); got != "\x1b["+code+"m"+state+"\x1b[0m" {
 			t.Errorf("%s: %q", state, got)
 		}
