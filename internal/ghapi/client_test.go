@@ -98,6 +98,8 @@ func TestRetryPolicy(t *testing.T) {
 		{"POST 502 is not retried", "POST", []func() *http.Response{answer(502, nil, `{}`), answer(201, nil, `{}`)}, 1, 502, 0},
 		{"GET 403 rate limit then 200", "GET", []func() *http.Response{answer(403, rateLimited, `{"message":"API rate limit exceeded"}`), answer(200, nil, `{}`)}, 2, 200, 1},
 		{"GET 429 Retry-After", "GET", []func() *http.Response{answer(429, http.Header{"Retry-After": {"1"}}, `{}`), answer(200, nil, `{}`)}, 2, 200, 1},
+		{"GET rate limits waited for at most MaxWait in all", "GET", []func() *http.Response{answer(429, http.Header{"Retry-After": {"40"}}, `{}`),
+			answer(429, http.Header{"Retry-After": {"40"}}, `{}`), answer(200, nil, `{}`)}, 2, 429, 1},
 		{"GET reset an hour away is reported", "GET", []func() *http.Response{answer(403, farReset, `{"message":"API rate limit exceeded"}`)}, 1, 403, 0},
 		{"GET plain 403 is not retried", "GET", []func() *http.Response{answer(403, nil, `{"message":"Resource not accessible by integration"}`)}, 1, 403, 0},
 		{"GET 404 is not retried", "GET", []func() *http.Response{answer(404, nil, `{}`)}, 1, 404, 0},

@@ -18,8 +18,9 @@ type RetryPolicy struct {
 	Attempts int
 	// Backoff is the wait before the first retry; it doubles each time.
 	Backoff time.Duration
-	// MaxWait is the longest single wait; a rate limit that resets later than
-	// this is reported, not waited for.
+	// MaxWait bounds the time spent waiting between the tries of one request,
+	// all waits together; a rate limit that resets later than this is
+	// reported, not waited for.
 	MaxWait time.Duration
 	// Sleep waits for d or until ctx is done (time-based if nil; tests swap it).
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -66,15 +67,17 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		sleep = sleepCtx
 	}
 	backoff := p.Backoff
+	var waited time.Duration
 	for attempt := 1; ; attempt++ {
 		resp, err := t.next.RoundTrip(req)
 		if attempt >= p.Attempts || req.Context().Err() != nil {
 			return resp, err
 		}
 		wait, again := p.delay(resp, err, backoff)
-		if !again {
+		if !again || waited+wait > p.MaxWait {
 			return resp, err
 		}
+		waited += wait
 		if resp != nil {
 			// Drain a little so the connection can be reused.
 			_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
