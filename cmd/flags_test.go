@@ -269,6 +269,8 @@ func TestStatusSetArgs(t *testing.T) {
 		{name: "upper case state", line: "status set 12 SUCCESS", wantID: 12, want: "success"},
 		{name: "from the event", line: "status set success", env: map[string]string{"GITHUB_EVENT_PATH": event}, wantID: 77, want: "success", wantRepo: "octo/from-event"},
 		{name: "--repo beats the event", line: "status set success -R a/b", env: map[string]string{"GITHUB_EVENT_PATH": event}, wantID: 77, want: "success", wantRepo: "a/b"},
+		{name: "the event beats DEPLOYCTL_REPO", line: "status set success", env: map[string]string{"GITHUB_EVENT_PATH": event, "DEPLOYCTL_REPO": "a/b"}, wantID: 77, want: "success", wantRepo: "octo/from-event"},
+		{name: "DEPLOYCTL_REPO with an ID", line: "status set 12 success", env: map[string]string{"GITHUB_EVENT_PATH": event, "DEPLOYCTL_REPO": "a/b"}, wantID: 12, want: "success", wantRepo: "a/b"},
 		{name: "no id, no event", line: "status set success", wantErr: "GITHUB_EVENT_PATH"},
 		{name: "unknown state", line: "status set 12 done", wantErr: "must be one of error, failure, inactive, in_progress, queued, pending, success"},
 		{name: "bad id", line: "status set x12 success", wantErr: "invalid deployment ID"},

@@ -93,7 +93,10 @@ func NewCmdStatusSet(f *Factory, runF func(context.Context, *StatusSetOptions) e
 				opts.AutoInactive = &autoInactive
 			}
 			if opts.DeploymentID == 0 {
-				if err := opts.fromEvent(); err != nil {
+				// The event's ID belongs to the event's repository: only
+				// --repo on the command line overrides it, not a default
+				// from DEPLOYCTL_REPO or the config file.
+				if err := opts.fromEvent(flagSource(c, "repo") == fromCommandLine); err != nil {
 					return err
 				}
 			}
@@ -114,9 +117,9 @@ func NewCmdStatusSet(f *Factory, runF func(context.Context, *StatusSetOptions) e
 	return c
 }
 
-// fromEvent takes the deployment (and the repository, unless given) from a
-// workflow's deployment event.
-func (opts *StatusSetOptions) fromEvent() error {
+// fromEvent takes the deployment (and the repository, unless repoGiven on
+// the command line) from a workflow's deployment event.
+func (opts *StatusSetOptions) fromEvent(repoGiven bool) error {
 	path := opts.Getenv("GITHUB_EVENT_PATH")
 	if path == "" {
 		return usageErrorf("no deployment ID given, and GITHUB_EVENT_PATH is not set (it is, in a workflow that runs on: deployment)")
@@ -129,7 +132,7 @@ func (opts *StatusSetOptions) fromEvent() error {
 		return &UsageError{Err: err}
 	}
 	opts.DeploymentID = ev.DeploymentID
-	if opts.RepoFlag == "" && ev.Repo != "" {
+	if !repoGiven && ev.Repo != "" {
 		opts.RepoFlag = ev.Repo
 	}
 	return nil
