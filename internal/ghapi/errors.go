@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
+	"github.com/cli/go-gh/v2/pkg/auth"
 	"github.com/google/go-github/v60/github"
 )
 
@@ -58,19 +60,20 @@ func Wrap(err error, what string) error {
 	switch {
 	case errors.As(err, &rl):
 		return withHint(&APIError{StatusCode: rl.Response.StatusCode, Method: rl.Response.Request.Method,
-			Path: rl.Response.Request.URL.Path, Message: rl.Message}, rl.Response.Header, what)
+			Path: rl.Response.Request.URL.Path, Message: rl.Message}, rl.Response.Request.URL, rl.Response.Header, what)
 	case errors.As(err, &ab):
 		return withHint(&APIError{StatusCode: ab.Response.StatusCode, Method: ab.Response.Request.Method,
-			Path: ab.Response.Request.URL.Path, Message: ab.Message}, ab.Response.Header, what)
+			Path: ab.Response.Request.URL.Path, Message: ab.Message}, ab.Response.Request.URL, ab.Response.Header, what)
 	case errors.As(err, &ge):
 		e := &APIError{StatusCode: ge.Response.StatusCode, Message: ge.Message}
+		var u *url.URL
 		if ge.Response.Request != nil {
-			e.Method, e.Path = ge.Response.Request.Method, ge.Response.Request.URL.Path
+			e.Method, e.Path, u = ge.Response.Request.Method, ge.Response.Request.URL.Path, ge.Response.Request.URL
 		}
 		for _, d := range ge.Errors {
 			e.Details = append(e.Details, detail(d.Resource, d.Field, d.Code, d.Message))
 		}
-		return withHint(e, ge.Response.Header, what)
+		return withHint(e, u, ge.Response.Header, what)
 	}
 	return err
 }
@@ -98,14 +101,27 @@ func errorFromBody(resp *http.Response, body []byte) error {
 		msg.Message = http.StatusText(resp.StatusCode)
 	}
 	return withHint(&APIError{StatusCode: resp.StatusCode, Method: resp.Request.Method,
-		Path: resp.Request.URL.Path, Message: msg.Message}, resp.Header, "")
+		Path: resp.Request.URL.Path, Message: msg.Message}, resp.Request.URL, resp.Header, "")
 }
 
-func withHint(e *APIError, h http.Header, what string) *APIError {
+// hostOfAPI is the GitHub host whose API u is on, for login hints:
+// api.github.com is github.com's, a GHES host serves its own.
+func hostOfAPI(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	host := strings.ToLower(u.Host)
+	if h, ok := strings.CutPrefix(host, "api."); ok && (h == "github.com" || h == "github.localhost" || auth.IsTenancy(h)) {
+		return h
+	}
+	return host
+}
+
+func withHint(e *APIError, u *url.URL, h http.Header, what string) *APIError {
 	msg := strings.ToLower(e.Message)
 	switch {
 	case e.StatusCode == http.StatusUnauthorized:
-		e.Hint = "GitHub rejected the token (expired or revoked?). " + LoginHint("")
+		e.Hint = "GitHub rejected the token (expired or revoked?). " + LoginHint(hostOfAPI(u))
 	case strings.Contains(msg, "rate limit"), h.Get("X-RateLimit-Remaining") == "0" && e.StatusCode == http.StatusForbidden,
 		e.StatusCode == http.StatusTooManyRequests:
 		e.Hint = "GitHub's API rate limit was hit; wait until it resets"

@@ -10,7 +10,11 @@ import (
 )
 
 func ghError(code int, msg string, header http.Header) error {
-	u, _ := url.Parse("https://api.github.com/repos/o/r/deployments?per_page=100")
+	return ghErrorAt("https://api.github.com/repos/o/r/deployments?per_page=100", code, msg, header)
+}
+
+func ghErrorAt(rawURL string, code int, msg string, header http.Header) error {
+	u, _ := url.Parse(rawURL)
 	if header == nil {
 		header = http.Header{}
 	}
@@ -26,7 +30,11 @@ func TestWrapExplains(t *testing.T) {
 		err  error
 		want []string
 	}{
-		{"401", ghError(401, "Bad credentials", nil), []string{"HTTP 401: Bad credentials", "gh auth login"}},
+		{"401", ghError(401, "Bad credentials", nil), []string{"HTTP 401: Bad credentials", "gh auth login`, or set GH_TOKEN"}},
+		{"401 on GHES", ghErrorAt("https://ghe.example.com:8443/api/v3/repos/o/r/deployments", 401, "Bad credentials", nil),
+			[]string{"HTTP 401: Bad credentials", "gh auth login --hostname ghe.example.com:8443", "GH_ENTERPRISE_TOKEN"}},
+		{"401 on GHE.com", ghErrorAt("https://api.octo.ghe.com/repos/o/r/deployments", 401, "Bad credentials", nil),
+			[]string{"gh auth login --hostname octo.ghe.com"}},
 		{"403 integration", ghError(403, "Resource not accessible by integration", nil),
 			[]string{"Resource not accessible by integration", "Deployments: read and write", "repo_deployment", "deployments: write"}},
 		{"404", ghError(404, "Not Found", nil), []string{"HTTP 404: Not Found", "deployment 7 in o/r does not exist"}},
