@@ -222,6 +222,22 @@ func TestListPagesAndFilters(t *testing.T) {
 	}
 }
 
+func TestBotCreatorIsNamedAlikeOnEveryPath(t *testing.T) {
+	s := newSession(t)
+	s.gh.AddTokenFor("ghs_actions000000000000000000000000000", "github-actions[bot]", true)
+	s.env["GH_TOKEN"] = "ghs_actions000000000000000000000000000"
+	s.run("create --ref main").wantExit(0)
+	for _, line := range []string{
+		"list --json creator --jq '.[].creator'",            // GraphQL
+		"list --ref main --json creator --jq '.[].creator'", // REST + nodes()
+		"get 1 --json creator --jq .creator",                // REST
+	} {
+		t.Run(line, func(t *testing.T) {
+			s.run(line).wantExit(0).wantOut("github-actions[bot]\n")
+		})
+	}
+}
+
 func TestGetAndStatuses(t *testing.T) {
 	s := newSession(t)
 	s.run(`create --ref main -e staging -d "ship it" --payload '{"a":1}'`).wantExit(0).wantOut("1\n")

@@ -64,7 +64,7 @@ const ListQuery = `query DeploymentList($owner: String!, $name: String!, $first:
       nodes {
         id databaseId environment task description payload commitOid createdAt updatedAt
         ref { name }
-        creator { login }
+        creator { login __typename }
         latestStatus { ` + statusFields + ` }
       }
     }
@@ -115,7 +115,8 @@ type gqlDeployment struct {
 		Name string `json:"name"`
 	} `json:"ref"`
 	Creator *struct {
-		Login string `json:"login"`
+		Login    string `json:"login"`
+		Typename string `json:"__typename"`
 	} `json:"creator"`
 	LatestStatus *gqlStatus `json:"latestStatus"`
 }
@@ -181,6 +182,11 @@ func fromGraphQL(c *ghapi.Client, repo repository.Repository, n gqlDeployment) D
 	}
 	if n.Creator != nil {
 		d.Creator = n.Creator.Login
+		// GraphQL calls an app's bot "github-actions"; REST, get and the
+		// REST path of list call it "github-actions[bot]".
+		if n.Creator.Typename == "Bot" {
+			d.Creator += "[bot]"
+		}
 	}
 	d.applyLatest(n.LatestStatus.toStatus())
 	return d

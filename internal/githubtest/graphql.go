@@ -172,6 +172,14 @@ func (m *omap) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// actor is the Actor behind a REST login: a Bot for an app's "name[bot]".
+func actor(login string) typed {
+	if strings.HasSuffix(login, "[bot]") {
+		return typed{"Bot", login}
+	}
+	return typed{"User", login}
+}
+
 // typed is a value of a GraphQL object type, still to be resolved against a selection set.
 type typed struct {
 	typ string
@@ -182,6 +190,7 @@ type typed struct {
 var implements = map[string][]string{
 	"Repository":       {"Node", "RepositoryInfo", "PackageOwner", "ProjectOwner", "ProjectV2Recent", "Starrable", "Subscribable", "UniformResourceLocatable"},
 	"User":             {"Node", "Actor", "RepositoryOwner"},
+	"Bot":              {"Node", "Actor"},
 	"Deployment":       {"Node"},
 	"DeploymentStatus": {"Node"},
 	"Commit":           {"Node"},
@@ -454,6 +463,26 @@ func (c *gqlCtx) field(typ string, v any, f *ast.Field) (any, error) {
 		case "avatarUrl":
 			return "https://avatars.githubusercontent.com/u/" + strconv.FormatInt(id, 10) + "?v=4", nil
 		}
+	case "Bot":
+		// GraphQL names an app's bot without the "[bot]" REST puts after it.
+		login := v.(string)
+		var id int64
+		c.s.forUser(login, func(u *user) { id = u.id })
+		name := strings.TrimSuffix(login, "[bot]")
+		switch f.Name {
+		case "login":
+			return name, nil
+		case "id":
+			return nodeID("Bot", id), nil
+		case "databaseId":
+			return id, nil
+		case "url":
+			return "https://github.com/apps/" + name, nil
+		case "resourcePath":
+			return "/apps/" + name, nil
+		case "avatarUrl":
+			return "https://avatars.githubusercontent.com/in/" + strconv.FormatInt(id, 10) + "?v=4", nil
+		}
 	case "Ref":
 		rv := v.(refVal)
 		switch f.Name {
@@ -552,7 +581,7 @@ func (c *gqlCtx) deploymentField(dv depVal, f *ast.Field, a map[string]any) (any
 	case "updatedAt":
 		return ts(d.UpdatedAt), nil
 	case "creator":
-		return typed{"User", d.Creator}, nil
+		return actor(d.Creator), nil
 	case "repository":
 		return typed{"Repository", dv.r}, nil
 	case "latestStatus":
@@ -597,7 +626,7 @@ func (c *gqlCtx) statusField(sv statusVal, f *ast.Field) (any, error) {
 	case "createdAt", "updatedAt":
 		return ts(st.CreatedAt), nil
 	case "creator":
-		return typed{"User", st.Creator}, nil
+		return actor(st.Creator), nil
 	case "deployment":
 		return typed{"Deployment", depVal{sv.r, sv.d}}, nil
 	}

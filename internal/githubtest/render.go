@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -33,8 +34,15 @@ func (s *Server) userJSON(base, login string) obj {
 		"gists_url": api + "/gists{/gist_id}", "starred_url": api + "/starred{/owner}{/repo}",
 		"subscriptions_url": api + "/subscriptions", "organizations_url": api + "/orgs",
 		"repos_url": api + "/repos", "events_url": api + "/events{/privacy}",
-		"received_events_url": api + "/received_events", "type": "User", "site_admin": false,
+		"received_events_url": api + "/received_events", "type": userType(login), "site_admin": false,
 	}
+}
+
+func userType(login string) string {
+	if strings.HasSuffix(login, "[bot]") {
+		return "Bot"
+	}
+	return "User"
 }
 
 // forUser calls f with the user of that login (a made-up one if no token has it). Caller holds s.mu.
