@@ -14,7 +14,8 @@
 #
 # Phases: (1) constant rate with bench/listen/loadgen (open loop, latency measured
 # from each request's due time, wrk2-style) against the listener, then against the
-# bare handler; (2) wrk closed-loop throughput against both; (3) idle memory; (4) the
+# bare handler; (2) wrk closed-loop throughput against both; (3) idle memory, after the
+# constant rate and after the wrk burst, each once the merge backlog has drained; (4) the
 # journal is counted after a clean stop: every accepted delivery must be in it once.
 # The listener's merge workers create deployments in a fake GitHub
 # (bench/listen/fakeapi, the test suite's internal/githubtest) while this runs.
@@ -68,6 +69,20 @@ for _ in $(seq 100); do curl -fs "http://$LISTEN_ADDR/healthz" >/dev/null 2>&1 &
 
 # VmRSS, and what it is made of: anonymous (the Go heap, stacks) and file pages mapped (the journal's index)
 rss() { awk '/^VmRSS/ {r=$2} /^RssAnon/ {a=$2} /^RssFile/ {f=$2} END {printf "%.1fMiB (anon %.1f, file %.1f)", r/1024, a/1024, f/1024}' "/proc/$1/status"; }
+# drain waits (at most $1 s) until the merge workers have created a deployment for every merged PR
+# the listener accepted, then lets it settle (checkpoint, index compaction, Go's scavenger).
+drain() {
+  local t0=$SECONDS
+  if [ "${NO_API:-}" != 1 ]; then
+    until [ "$(grep -c '"msg":"created deployment' "$tmp/listen.log")" -ge "$(grep -c '"msg":"merged pull request"' "$tmp/listen.log")" ]; do
+      [ $((SECONDS - t0)) -ge "$1" ] && { echo "   backlog NOT drained after $1 s"; break; }
+      sleep 1
+    done
+  fi
+  echo "   backlog drained after $((SECONDS - t0)) s"
+  sleep 5
+}
+idle() { echo "listener idle RSS $1: $(rss $LPID); index $(du -m "$tmp/state/journal.db" | cut -f1) MiB on disk"; }
 sleep 2
 echo "machine: $(nproc) cores, $(uname -r); payload $(wc -c <"$PAYLOAD") bytes"
 echo "listener idle RSS at start: $(rss $LPID)"
@@ -76,6 +91,8 @@ echo "== constant rate: $RATE/s for $RATE_DURATION (loadgen, open loop) =="
 echo "-- listener"
 "$tmp/loadgen" -url "http://$LISTEN_ADDR/event_handler" -rate "$RATE" -duration "$RATE_DURATION" \
   -payload "$PAYLOAD" -secret $SECRET -prefix rate -pid $LPID | tee "$tmp/rate.out"
+drain 300
+idle "after the constant rate"
 echo "-- bare handler"
 "$tmp/loadgen" -url "http://$BARE_ADDR/" -rate "$RATE" -duration "$RATE_DURATION" -payload "$PAYLOAD" -secret $SECRET -prefix bare
 
@@ -92,13 +109,10 @@ b=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk-bare.out")
 l=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk-listener.out")
 echo "throughput ratio listener/bare: $(awk -v l="$l" -v b="$b" 'BEGIN {printf "%.1f%%", 100*l/b}')"
 
-echo "== idle =="
-for _ in $(seq 60); do  # wait for the workers' backlog to drain (bounded)
-  grep -q '"msg":"created deployment' "$tmp/listen.log" || break
-  before=$(wc -l <"$tmp/listen.log"); sleep 1; [ "$(wc -l <"$tmp/listen.log")" = "$before" ] && break
-done
-sleep 5
-echo "listener idle RSS after load: $(rss $LPID) (peak VmHWM $(awk '/^VmHWM/ {printf "%.1fMiB", $2/1024}' /proc/$LPID/status))"
+echo "== idle after the burst =="
+drain 300
+idle "after wrk"
+echo "peak RSS (VmHWM): $(awk '/^VmHWM/ {printf "%.1fMiB", $2/1024}' /proc/$LPID/status)"
 
 kill -TERM $LPID; wait $LPID || true
 accepted_rate=$(sed -n 's/.*accepted=\([0-9]*\).*/\1/p' "$tmp/rate.out")
