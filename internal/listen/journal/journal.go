@@ -7,6 +7,12 @@
 // deletes the log segments it has applied; Open replays what a crash left
 // unapplied. Delivery IDs are remembered in the index, so a redelivery is
 // recognised also after a restart.
+//
+// bbolt never shrinks its file, and the pages a burst's backlog used stay
+// mapped, and resident, after the backlog is done. So once the index has
+// been idle for a moment and most of its file is free pages, the store
+// rewrites it into a new file holding only the live data and puts that in
+// place of the old one (compaction).
 package journal
 
 import (
@@ -16,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -54,13 +61,34 @@ const (
 	checkpointRecords = 4096
 	// segmentSize is the size past which a checkpoint starts a new segment.
 	segmentSize = 8 << 20
+
+	// idleAfter is how long no record must have been applied before the
+	// index is compacted; compactMinFree and half the file is how much of it
+	// must be free pages.
+	idleAfter      = 2 * time.Second
+	compactMinFree = 4 << 20
+	compactTxSize  = 1 << 20 // a transaction's nodes are all in memory until it commits
+	compactSuffix  = ".compact"
+	// pruneEvery is how often delivery IDs older than Retention are deleted.
+	pruneEvery = time.Hour
 )
+
+func boltOptions() *bolt.Options {
+	return &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, NoFreelistSync: true}
+}
 
 // Store is an open journal. It is safe for concurrent use.
 type Store struct {
 	dir  string
-	db   *bolt.DB
 	reqs chan *writeReq
+	// lock is LockName, held while the store is open; nil where the platform
+	// has no file locks, and then the index is not compacted.
+	lock *os.File
+
+	// db is the index. Compaction replaces it holding both ckMu and dbMu,
+	// so a holder of either may use it.
+	dbMu sync.RWMutex
+	db   *bolt.DB
 
 	// mu guards the log: the segment written to, the records it holds that
 	// the index does not yet (unapplied), and the keys those records add
@@ -73,9 +101,12 @@ type Store struct {
 	seq            uint64 // last job number given
 	failed         error  // a log write failed: the log's state is unknown, accept nothing more
 
-	ckMu    sync.Mutex // one checkpoint at a time
-	retired []*segment // segments to delete once their records are applied
-	kick    chan struct{}
+	ckMu       sync.Mutex // one checkpoint (or compaction) at a time; guards the fields below
+	retired    []*segment // segments to delete once their records are applied
+	lastApply  time.Time  // when a checkpoint last applied records (or the store opened)
+	maintained bool       // compaction was considered since lastApply
+	pruned     time.Time
+	kick       chan struct{}
 
 	closeOnce sync.Once
 	closing   chan struct{}
@@ -98,24 +129,34 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{
-		Timeout:        time.Second,
-		FreelistType:   bolt.FreelistMapType,
-		NoFreelistSync: true,
-	})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("journal %s: %w", dir, ErrLocked)
-	}
-	if err != nil {
+	lock, err := lockDir(dir, time.Second)
+	if err != nil && !errors.Is(err, errNoDirLock) {
 		return nil, fmt.Errorf("journal %s: %w", dir, err)
 	}
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, boltOptions())
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		if errors.Is(err, berrors.ErrTimeout) {
+			err = ErrLocked
+		}
+		return nil, fmt.Errorf("journal %s: %w", dir, err)
+	}
+	// A compaction the previous run did not finish: the index it was
+	// writing is incomplete, the old one is in place.
+	_ = os.Remove(filepath.Join(dir, FileName+compactSuffix))
+	now := time.Now()
 	s := &Store{
-		dir: dir, db: db, reqs: make(chan *writeReq, 1024),
+		dir: dir, lock: lock, db: db, reqs: make(chan *writeReq, 1024),
 		pendingIDs: map[string]struct{}{}, pendingDeploys: map[string]struct{}{},
-		kick: make(chan struct{}, 1), closing: make(chan struct{}),
+		lastApply: now, pruned: now, kick: make(chan struct{}, 1), closing: make(chan struct{}),
 	}
 	if err := s.recover(); err != nil {
 		db.Close()
+		if lock != nil {
+			lock.Close()
+		}
 		return nil, fmt.Errorf("journal %s: %w", dir, err)
 	}
 	s.wg.Add(2)
@@ -176,7 +217,11 @@ func (s *Store) Close() error {
 		s.seg.f.Close()
 	}
 	s.mu.Unlock()
-	return errors.Join(err, s.db.Close())
+	err = errors.Join(err, s.db.Close())
+	if s.lock != nil {
+		err = errors.Join(err, s.lock.Close())
+	}
+	return err
 }
 
 // writer is the only goroutine that appends to the log: it takes whatever
@@ -268,6 +313,7 @@ func (s *Store) prepare(batch []*writeReq, buf []byte) (recs []record, _ []byte,
 	defer func() {
 		if tx != nil {
 			_ = tx.Rollback()
+			s.dbMu.RUnlock()
 		}
 	}()
 	known := func(pending map[string]struct{}, bucket []byte, key string) (bool, error) {
@@ -276,7 +322,10 @@ func (s *Store) prepare(batch []*writeReq, buf []byte) (recs []record, _ []byte,
 		}
 		if tx == nil {
 			var err error
+			s.dbMu.RLock()
 			if tx, err = s.db.Begin(false); err != nil {
+				s.dbMu.RUnlock()
+				tx = nil
 				return false, err
 			}
 		}
@@ -352,7 +401,8 @@ func (s *Store) write(r *writeReq) (dup bool, err error) {
 	return r.dup, r.err
 }
 
-// checkpointer applies the log to the index in the background.
+// checkpointer applies the log to the index in the background, and keeps
+// the index small.
 func (s *Store) checkpointer() {
 	defer s.wg.Done()
 	t := time.NewTicker(checkpointEvery)
@@ -365,7 +415,100 @@ func (s *Store) checkpointer() {
 			return
 		}
 		_ = s.checkpoint() // on failure the records stay in the log and are retried
+		_ = s.maintain(time.Now())
 	}
+}
+
+// maintain deletes expired delivery IDs every pruneEvery and, once no record
+// has been applied for idleAfter, compacts the index if most of its file is
+// free pages. A failed compaction leaves the index as it was.
+func (s *Store) maintain(now time.Time) error {
+	s.ckMu.Lock()
+	defer s.ckMu.Unlock()
+	if now.Sub(s.pruned) >= pruneEvery {
+		s.pruned = now
+		if err := s.db.Update(func(tx *bolt.Tx) error { return prune(tx, now.Add(-Retention)) }); err != nil {
+			return fmt.Errorf("journal prune: %w", err)
+		}
+		s.maintained = false
+	}
+	if s.maintained || now.Sub(s.lastApply) < idleAfter || s.lock == nil {
+		return nil
+	}
+	s.maintained = true
+	if free, live, err := s.space(); err != nil || free < compactMinFree || free < live {
+		return err
+	}
+	return s.compact()
+}
+
+// space is how many bytes of the index file up to its last page in use are
+// free pages, and how many hold data. (The file may extend further; what
+// lies beyond is never touched.)
+func (s *Store) space() (free, live int64, err error) {
+	var used int64
+	if err := s.db.View(func(tx *bolt.Tx) error { used = tx.Size(); return nil }); err != nil {
+		return 0, 0, err
+	}
+	st := s.db.Stats()
+	free = int64(st.FreePageN+st.PendingPageN) * int64(s.db.Info().PageSize)
+	return free, used - free, nil
+}
+
+// compact copies the index's data into a new file, syncs it and renames it
+// over the old one, then opens it. It runs with ckMu held, so nothing writes
+// to the index meanwhile; readers go on until the swap. A crash leaves the
+// old index or the new one, both complete.
+func (s *Store) compact() error {
+	name := filepath.Join(s.dir, FileName)
+	tmp := name + compactSuffix
+	_ = os.Remove(tmp)
+	// The new file records its free-page list, so opening it reads that list
+	// instead of walking (and mapping in) every page to rebuild it; the
+	// checkpoints after it go back to not recording it.
+	opts := boltOptions()
+	opts.NoFreelistSync = false
+	dst, err := bolt.Open(tmp, 0o600, opts)
+	if err != nil {
+		return fmt.Errorf("journal compaction: %w", err)
+	}
+	err = bolt.Compact(dst, s.db, compactTxSize)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("journal compaction: %w", err)
+	}
+
+	s.dbMu.Lock()
+	if err = s.db.Close(); err == nil {
+		if err = os.Rename(tmp, name); err == nil {
+			err = syncDir(s.dir)
+		}
+	}
+	// The new index, or the old one if it was not replaced.
+	db, oerr := bolt.Open(name, 0o600, boltOptions())
+	if oerr == nil {
+		s.db = db
+	}
+	s.dbMu.Unlock()
+	if oerr != nil {
+		// s.db stays closed and answers every read with an error.
+		s.mu.Lock()
+		s.failed = fmt.Errorf("journal: reopening the index after compaction: %w", oerr)
+		s.mu.Unlock()
+		return s.failed
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("journal compaction: %w", err)
+	}
+	// Copying the index through bbolt's node tree allocates about 600 bytes
+	// per key, all garbage now. The process is idle (that is when compaction
+	// runs): give that memory back at once rather than over minutes.
+	debug.FreeOSMemory()
+	return nil
 }
 
 // checkpoint applies the records the index lacks in one transaction, starts
@@ -397,6 +540,7 @@ func (s *Store) checkpoint() error {
 			delete(s.pendingDeploys, recs[i].deployKey)
 		}
 		s.mu.Unlock()
+		s.lastApply, s.maintained = time.Now(), false
 	}
 	var err error
 	for _, seg := range s.retired {
@@ -556,6 +700,8 @@ func (s *Store) view(fn func(*bolt.Tx) error) error {
 	if err := s.checkpoint(); err != nil {
 		return err
 	}
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
 	return s.db.View(fn)
 }
 

@@ -127,6 +127,9 @@ func crash(t *testing.T, s *Store) {
 	if err := s.db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if s.lock != nil {
+		s.lock.Close()
+	}
 }
 
 // TestReplayAfterCrash: what was acknowledged is in the log only (the index
