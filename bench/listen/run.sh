@@ -21,7 +21,7 @@
 # (bench/listen/fakeapi, the test suite's internal/githubtest) while this runs.
 #
 # Figures (2 cores, ext4, fdatasync ~0.2 ms; 25,426-byte payload), with deployment creation / NO_API=1.
-# Columns: bbolt per commit; log + bbolt index; the same with idle compaction of the index (now).
+# Columns: bbolt per commit; log + bbolt index; the same with idle compaction of the index.
 #   p99 at 1,000/s for 30 s    11.6-15.6 / 3.4 ms       4.1-4.3 / 2.2 ms            4.0 / 2.3 ms
 #   wrk listener / bare        6.7k of 51k (13%) / 18%  7.5k-9.8k of 34.9k-45.9k    9.8k of 55.9k (17.5%) /
 #                                                       (18-28%) / 12.2k of 52.2k   13.5k of 44.8k (30.1%)
@@ -31,10 +31,23 @@
 #   RSS idle after wrk         119.8-210.9 / 33.1 MiB   102-127 / 26.1 MiB          21.8 / 25.6 MiB
 #     of it file pages                                  92-116 MiB                  14.0 / 15.2 MiB (11.7-12.8: the binary)
 #   index on disk after wrk                             82 MiB                      8 / 19 MiB
+# Now: the merge workers yield to a burst (a merge waits while 8 or more deliveries are in the
+# intake, at most 100 ms), and the 202 path lost its per-request logger, regexps, HMAC keying and
+# answer channel. Same-run ratios, two runs each, the code before this change run alongside:
+#   wrk listener / bare        before: 10.3k of 54.0k (19.0%), 8.7k of 49.7k (17.5%)
+#     with deployment creation  now:    12.5k of 46.5k (26.9%), 12.0k of 54.8k (21.9%)
+#   wrk listener / bare        before: 11.2k of 49.4k (22.8%), 13.9k of 45.3k (30.6%)
+#     NO_API=1                  now:    13.8k of 45.5k (30.3%), 13.7k of 55.8k (24.5%)
+#   p99 at 1,000/s for 30 s    3.2-3.8 / 1.9-2.3 ms (before 3.7-4.3 / 2.2-2.5 ms)
+#   peak RSS after the wrk burst with deployment creation 176-179 MiB (before 147 MiB): more
+#   deliveries accepted, so a larger backlog in the index; idle after it 24.5 MiB, index 9 MiB.
+# The handler alone (BenchmarkMergedPR in internal/listen/intake) is HMAC-SHA256 ~24% and fastjson
+# ~23% of its CPU; under wrk the kernel's share (socket reads and writes, the log's write, fdatasync
+# once per batch) is about a quarter of the listener's.
 # The bare handler's figure moves by a third between runs on this machine (35k-56k/s), the
-# listener's less (7.5k-10.3k/s with deployment creation); compare ratios from one run. After a wrk
-# burst with deployment creation, the backlog of merged PRs (150k-180k) waits in the index, not in
-# memory, and drains in about a minute; meanwhile the index's pages are mapped (peak RSS 144 MiB).
+# listener's less (7.5k-12.5k/s with deployment creation); compare ratios from one run. After a wrk
+# burst with deployment creation, the backlog of merged PRs (150k-220k) waits in the index, not in
+# memory, and drains in 1-1.5 minutes; meanwhile the index's pages are mapped (peak RSS 144-179 MiB).
 # Once it is idle the index is compacted (8 MiB for 177k delivery IDs) and mapped afresh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

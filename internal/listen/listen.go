@@ -173,7 +173,7 @@ func Run(ctx context.Context, o Options) error {
 		Secret: o.Secret, Insecure: o.Insecure, Rules: o.rules(), Journal: j, Accepted: w.submit, Log: o.Log,
 	}
 	mux := http.NewServeMux()
-	mux.Handle(o.Path, h)
+	mux.Handle(o.Path, w.intake(h))
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		if !ready.Load() {
 			http.Error(rw, "starting", http.StatusServiceUnavailable)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
@@ -54,8 +55,50 @@ func (w *workers) feedMerges() {
 func (w *workers) mergeLoop() {
 	defer w.wg.Done()
 	for j := range w.mergeQ {
+		w.yieldToIntake()
 		w.merge(j)
 	}
+}
+
+const (
+	// intakeBusy is how many deliveries in the intake at once make a merge
+	// wait: a burst (a closed-loop client keeps dozens in flight), not a
+	// steady stream (at 1,000/s about one is in flight).
+	intakeBusy = 8
+	// mergeYieldPoll is how often a waiting merge looks again, and
+	// mergeYieldMax the longest it waits: the backlog keeps moving (each
+	// merge worker takes one at least every mergeYieldMax) and stays in the
+	// journal meanwhile.
+	mergeYieldPoll = 5 * time.Millisecond
+	mergeYieldMax  = 100 * time.Millisecond
+)
+
+// yieldToIntake lets a burst of deliveries have the CPU: creating a
+// deployment costs the listener (and a GitHub sharing its host) more than
+// accepting a delivery, and GitHub times deliveries out, not deployments.
+func (w *workers) yieldToIntake() {
+	if w.inIntake.Load() < intakeBusy {
+		return
+	}
+	t := time.NewTicker(mergeYieldPoll)
+	defer t.Stop()
+	deadline := time.Now().Add(mergeYieldMax)
+	for w.inIntake.Load() >= intakeBusy && time.Now().Before(deadline) {
+		select {
+		case <-t.C:
+		case <-w.stopping:
+			return
+		}
+	}
+}
+
+// intake counts the deliveries h is handling, for yieldToIntake.
+func (w *workers) intake(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.inIntake.Add(1)
+		defer w.inIntake.Add(-1)
+		h.ServeHTTP(rw, r)
+	})
 }
 
 func mergeDescription(m *journal.Merge) string {

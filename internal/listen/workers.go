@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cli/go-gh/v2/pkg/repository"
@@ -42,6 +43,8 @@ type workers struct {
 	mergeKick chan struct{}
 	mergeQ    chan *journal.Job
 	prevSeq   uint64
+	// inIntake is how many deliveries the intake is handling right now.
+	inIntake atomic.Int32
 
 	mu      sync.Mutex
 	started bool

@@ -211,3 +211,29 @@ func TestMergeFeeder(t *testing.T) {
 		t.Fatal("feeder handed on a merge after stopping")
 	}
 }
+
+// TestMergesYieldToABurst: a merge waits while the intake is busy, but at
+// most mergeYieldMax, and not at all when it is not.
+func TestMergesYieldToABurst(t *testing.T) {
+	w := testWorkers(t, Options{})
+	start := time.Now()
+	w.yieldToIntake()
+	if d := time.Since(start); d > mergeYieldPoll {
+		t.Errorf("idle intake: waited %v", d)
+	}
+	w.inIntake.Store(intakeBusy)
+	start = time.Now()
+	w.yieldToIntake()
+	if d := time.Since(start); d < mergeYieldMax || d > 10*mergeYieldMax {
+		t.Errorf("busy intake: waited %v, want about %v", d, mergeYieldMax)
+	}
+	go func() {
+		time.Sleep(mergeYieldMax / 4)
+		w.inIntake.Store(0)
+	}()
+	start = time.Now()
+	w.yieldToIntake()
+	if d := time.Since(start); d >= mergeYieldMax {
+		t.Errorf("burst over after %v: waited %v", mergeYieldMax/4, d)
+	}
+}

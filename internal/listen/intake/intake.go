@@ -7,7 +7,12 @@ package intake
 
 import (
 	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"log/slog"
 	"mime"
@@ -44,6 +49,10 @@ type Handler struct {
 	Log      *slog.Logger
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
+
+	// macs are HMAC-SHA256 states keyed with Secret, reused across
+	// deliveries (Secret must not change once the handler serves).
+	macs sync.Pool
 }
 
 // ServeHTTP implements the contract's answers: 202 accepted (also for
@@ -59,10 +68,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	event := r.Header.Get("X-GitHub-Event")
 	delivery := r.Header.Get("X-GitHub-Delivery")
-	log := h.Log.With("delivery", delivery, "event", event)
 
 	if r.ContentLength > MaxBody {
-		log.Warn("refused delivery: body too large", "bytes", r.ContentLength)
+		h.log(slog.LevelWarn, "refused delivery: body too large", delivery, event, "bytes", r.ContentLength)
 		reply(w, http.StatusRequestEntityTooLarge, "body over 25 MiB")
 		return
 	}
@@ -72,30 +80,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			log.Warn("refused delivery: body too large")
+			h.log(slog.LevelWarn, "refused delivery: body too large", delivery, event)
 			reply(w, http.StatusRequestEntityTooLarge, "body over 25 MiB")
 			return
 		}
-		log.Warn("refused delivery: reading body failed", "err", err)
+		h.log(slog.LevelWarn, "refused delivery: reading body failed", delivery, event, "err", err)
 		reply(w, http.StatusBadRequest, "could not read body")
 		return
 	}
 
 	if !h.Insecure {
-		if err := verify(r.Header.Get(github.SHA256SignatureHeader), body, h.Secret); err != nil {
-			log.Warn("refused delivery: "+err.Error(), "remote", r.RemoteAddr)
+		if err := h.verify(r.Header.Get(github.SHA256SignatureHeader), body); err != nil {
+			h.log(slog.LevelWarn, "refused delivery: "+err.Error(), delivery, event, "remote", r.RemoteAddr)
 			reply(w, http.StatusUnauthorized, err.Error())
 			return
 		}
 	}
 	if event == "" || !validDeliveryID(delivery) {
-		log.Warn("refused delivery: missing X-GitHub-Event or X-GitHub-Delivery")
+		h.log(slog.LevelWarn, "refused delivery: missing X-GitHub-Event or X-GitHub-Delivery", delivery, event)
 		reply(w, http.StatusBadRequest, "missing or invalid X-GitHub-Event or X-GitHub-Delivery header")
 		return
 	}
 	payload, err := decodeBody(r.Header.Get("Content-Type"), body)
 	if err != nil {
-		log.Warn("refused delivery: " + err.Error())
+		h.log(slog.LevelWarn, "refused delivery: "+err.Error(), delivery, event)
 		reply(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -106,37 +114,50 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	received := now()
 	dec, err := Classify(event, payload, h.Rules, received)
 	if err != nil {
-		log.Warn("refused delivery: " + err.Error())
+		h.log(slog.LevelWarn, "refused delivery: "+err.Error(), delivery, event)
 		reply(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	switch dec.Action {
 	case Ping:
-		log.Info("ping received", dec.Attrs...)
+		h.log(slog.LevelInfo, "ping received", delivery, event, dec.Attrs...)
 		reply(w, http.StatusOK, "pong")
 		return
 	case Ignore:
-		log.Debug(dec.Message, dec.Attrs...)
+		h.log(slog.LevelDebug, dec.Message, delivery, event, dec.Attrs...)
 		reply(w, http.StatusAccepted, "ignored")
 		return
 	}
 	d := &journal.Delivery{ID: delivery, Event: event, ReceivedAt: received, Job: dec.Job}
 	dup, err := h.Journal.Append(d)
 	if err != nil {
-		log.Error("could not journal delivery", "err", err)
+		h.log(slog.LevelError, "could not journal delivery", delivery, event, "err", err)
 		reply(w, http.StatusServiceUnavailable, "could not record the delivery")
 		return
 	}
 	if dup {
-		log.Info("duplicate delivery ignored", dec.Attrs...)
+		h.log(slog.LevelInfo, "duplicate delivery ignored", delivery, event, dec.Attrs...)
 		reply(w, http.StatusAccepted, "duplicate")
 		return
 	}
 	reply(w, http.StatusAccepted, "accepted")
-	log.Info(dec.Message, dec.Attrs...)
+	h.log(slog.LevelInfo, dec.Message, delivery, event, dec.Attrs...)
 	if d.Job != nil && h.Accepted != nil {
 		h.Accepted(d.Job)
 	}
+}
+
+// log writes one line about a delivery, its ID and event first. The
+// attributes are only put together when the level is enabled (a logger
+// made With them per request cost more than the line itself).
+func (h *Handler) log(level slog.Level, msg, delivery, event string, attrs ...any) {
+	ctx := context.Background()
+	if !h.Log.Enabled(ctx, level) {
+		return
+	}
+	args := make([]any, 0, 4+len(attrs))
+	args = append(args, "delivery", delivery, "event", event)
+	h.Log.Log(ctx, level, msg, append(args, attrs...)...)
 }
 
 // bodies are reused read buffers: a 25 KB delivery read with io.ReadAll
@@ -171,18 +192,35 @@ func readBody(b *bytes.Buffer, r io.Reader) ([]byte, error) {
 
 // verify checks X-Hub-Signature-256 only: go-github's ValidatePayload would
 // fall back to the SHA-1 header, and skip the check when both the secret and
-// the header are empty. The comparison itself is go-github's (constant time).
-func verify(sig string, body, secret []byte) error {
-	if len(secret) == 0 {
+// the header are empty. The HMAC is keyed once and reused (h.macs); the
+// comparison is constant time (hmac.Equal).
+func (h *Handler) verify(sig string, body []byte) error {
+	if len(h.Secret) == 0 {
 		return errors.New("no webhook secret configured")
 	}
 	if sig == "" {
 		return errors.New("missing X-Hub-Signature-256")
 	}
-	if !strings.HasPrefix(sig, "sha256=") {
+	hexSum, ok := strings.CutPrefix(sig, "sha256=")
+	if !ok {
 		return errors.New("X-Hub-Signature-256 is not a sha256 signature")
 	}
-	if err := github.ValidateSignature(sig, body, secret); err != nil {
+	var want, got [sha256.Size]byte
+	if len(hexSum) != 2*sha256.Size {
+		return errors.New("bad signature")
+	}
+	if _, err := hex.Decode(want[:], []byte(hexSum)); err != nil {
+		return errors.New("bad signature")
+	}
+	m, _ := h.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, h.Secret)
+	}
+	m.Write(body)
+	m.Sum(got[:0])
+	m.Reset()
+	h.macs.Put(m)
+	if !hmac.Equal(want[:], got[:]) {
 		return errors.New("bad signature")
 	}
 	return nil

@@ -291,7 +291,7 @@ func (s *Store) commit(batch []*writeReq, buf []byte) []byte {
 				r.jp.DeliveryID = r.d.ID
 			}
 		}
-		close(r.done)
+		r.done <- struct{}{}
 	}
 	if n >= checkpointRecords {
 		select {
@@ -389,15 +389,21 @@ func (s *Store) prepare(batch []*writeReq, buf []byte) (recs []record, _ []byte,
 	return recs, buf, added, seq, nil
 }
 
+// dones are the writer's answer channels (buffered, one answer each),
+// reused: one per write was most of a delivery's garbage in the journal.
+var dones = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
+
 // write queues r for the writer and waits until it is on disk.
 func (s *Store) write(r *writeReq) (dup bool, err error) {
-	r.done = make(chan struct{})
+	done := dones.Get().(chan struct{})
+	defer dones.Put(done) // empty again: its one answer was taken, or it was never queued
+	r.done = done
 	select {
 	case <-s.closing:
 		return false, ErrClosed
 	case s.reqs <- r:
 	}
-	<-r.done
+	<-done
 	return r.dup, r.err
 }
 
