@@ -101,9 +101,11 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) (s
 	return out, errOut
 }
 
+// runErr bounds a program at 10 minutes: a goreleaser snapshot compiles the
+// binary and the doc generator, slow on a cold build cache and a busy machine.
 func runErr(t *testing.T, dir string, env []string, name string, args ...string) (string, string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
