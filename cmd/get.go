@@ -31,13 +31,8 @@ func NewCmdGet(f *Factory, runF func(context.Context, *GetOptions) error) *cobra
 			$ deployctl get 1234
 			$ deployctl get 1234 --json state,statuses
 		`),
-		Args: exactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			opts.ID = id
+		Args: deploymentIDArg(&opts.ID),
+		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(contextOf(c), opts)
 			}
@@ -47,6 +42,19 @@ func NewCmdGet(f *Factory, runF func(context.Context, *GetOptions) error) *cobra
 	opts.bind(f, c)
 	addJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Detail{}))
 	return c
+}
+
+// deploymentIDArg wants one argument, a deployment ID, and parses it into
+// dst (a usage error when it is not a positive number).
+func deploymentIDArg(dst *int64) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if err := exactArgs(1)(c, args); err != nil {
+			return err
+		}
+		id, err := parseID(args[0])
+		*dst = id
+		return err
+	}
 }
 
 func parseID(s string) (int64, error) {

@@ -185,13 +185,8 @@ func NewCmdStatusList(f *Factory, runF func(context.Context, *StatusListOptions)
 			$ deployctl status list 1234
 			$ deployctl status list 1234 --json state,createdAt --jq '.[0].state'
 		`),
-		Args: exactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			opts.DeploymentID = id
+		Args: deploymentIDArg(&opts.DeploymentID),
+		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(contextOf(c), opts)
 			}
