@@ -132,13 +132,17 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	if filter == "*" {
 		filter = ""
 	}
+	// The log goes out from a goroutine of its own (many lines a write in a
+	// burst); what is left is written before the command returns.
+	logw := listen.NewLogWriter(opts.IO.ErrOut)
+	defer logw.Close()
 	lo := listen.Options{
 		Addr: opts.Addr, Path: opts.Path, Secret: secret, Insecure: opts.InsecureSkipVerify, StateDir: stateDir,
 		Exec: argv, Environment: opts.Environment, Base: opts.Base, NoCreateOnMerge: opts.NoCreateOnMerge,
 		EnvironmentFilter: filter, Concurrency: opts.Concurrency, Timeout: opts.Timeout,
 		ShutdownGrace: opts.ShutdownGrace, LogURLBase: opts.LogURLBase,
 		Client: func() (*ghapi.Client, error) { return opts.Client("") },
-		Log:    listen.NewLogger(opts.IO.ErrOut, opts.LogFormat, slog.LevelInfo),
+		Log:    listen.NewLogger(logw, opts.LogFormat, slog.LevelInfo),
 	}
 	err = listen.Run(ctx, lo)
 	if errors.Is(err, listen.ErrNoSecret) {

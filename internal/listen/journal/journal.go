@@ -55,6 +55,14 @@ var ErrClosed = errors.New("journal closed")
 const (
 	// maxBatch bounds one log write.
 	maxBatch = 512
+	// commitDelay paces the log's syncs during a burst: after a sync that
+	// carried more than one write, the next one starts no sooner than
+	// commitDelay after it, with all the writes that came meanwhile (as
+	// PostgreSQL's commit_delay, which also applies only when other
+	// transactions are active). A sync costs ~100 µs and 50-85 µs of CPU on
+	// a VM's disk, as much as the rest of a delivery's handling; at a steady
+	// 1,000 deliveries/s most syncs carry one write and are not paced.
+	commitDelay = time.Millisecond
 	// checkpointEvery and checkpointRecords bound what the log holds that
 	// the index does not (memory, and replay time after a crash).
 	checkpointEvery   = 250 * time.Millisecond
@@ -107,6 +115,10 @@ type Store struct {
 	maintained bool       // compaction was considered since lastApply
 	pruned     time.Time
 	kick       chan struct{}
+
+	// syncs and paced count the writer's syncs and the waits before them
+	// (commitDelay); only the writer writes them, tests read them after Close.
+	syncs, paced int
 
 	closeOnce sync.Once
 	closing   chan struct{}
@@ -230,6 +242,11 @@ func (s *Store) writer() {
 	defer s.wg.Done()
 	batch := make([]*writeReq, 0, maxBatch)
 	var buf []byte
+	// burst: the last sync carried more than one write; synced: when it began.
+	var burst bool
+	var synced time.Time
+	pause := time.NewTimer(commitDelay)
+	pause.Stop()
 	for {
 		select {
 		case r := <-s.reqs:
@@ -245,17 +262,37 @@ func (s *Store) writer() {
 				}
 			}
 		}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-s.reqs:
-				batch = append(batch, r)
-			default:
-				break drain
+		batch = s.gather(batch)
+		if burst && len(batch) < maxBatch {
+			// Pace the syncs: wait until commitDelay after the previous one
+			// started, gathering the writes that come meanwhile.
+			if wait := commitDelay - time.Since(synced); wait > 0 {
+				s.paced++
+				pause.Reset(wait)
+				select {
+				case <-pause.C:
+				case <-s.closing:
+				}
+				batch = s.gather(batch)
 			}
 		}
+		burst, synced = len(batch) > 1, time.Now()
+		s.syncs++
 		buf = s.commit(batch, buf[:0])
 	}
+}
+
+// gather adds the requests queued to batch.
+func (s *Store) gather(batch []*writeReq) []*writeReq {
+	for len(batch) < maxBatch {
+		select {
+		case r := <-s.reqs:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // commit decides each request (dedupe, numbering), writes the batch to the
@@ -523,14 +560,22 @@ func (s *Store) compact() error {
 func (s *Store) checkpoint() error {
 	s.ckMu.Lock()
 	defer s.ckMu.Unlock()
+	// A new segment is created outside s.mu, not to hold the writer up; it
+	// takes the current one's place together with taking the records to
+	// apply, so the retired segment holds no record left unapplied.
+	s.mu.Lock()
+	full, n := s.seg.size >= segmentSize && s.failed == nil, s.seg.n
+	s.mu.Unlock()
+	var next *segment
+	if full {
+		next, _ = createSegment(s.dir, n+1) // on error the current one goes on growing
+	}
 	s.mu.Lock()
 	recs := s.unapplied
 	s.unapplied = nil
-	if s.seg.size >= segmentSize && s.failed == nil {
-		if next, err := createSegment(s.dir, s.seg.n+1); err == nil {
-			s.retired = append(s.retired, s.seg)
-			s.seg = next
-		}
+	if next != nil {
+		s.retired = append(s.retired, s.seg)
+		s.seg = next
 	}
 	s.mu.Unlock()
 	if len(recs) > 0 {

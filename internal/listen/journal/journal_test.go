@@ -1,9 +1,12 @@
 package journal
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -164,17 +167,17 @@ func TestReplayAfterCrash(t *testing.T) {
 	if err := s.Save(running); err != nil {
 		t.Fatal(err)
 	}
-	seg := s.seg.name
+	seg, end := s.seg.name, s.seg.size
 	s.ckMu.Unlock()
 	s.mu.Lock()
 	s.unapplied = nil // as if the process died now
 	s.mu.Unlock()
 	crash(t, s)
-	f, err := os.OpenFile(seg, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(seg, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Write([]byte{200, 0, 0, 0, 1, 2, 3}) // a torn write
+	f.WriteAt([]byte{200, 0, 0, 0, 1, 2, 3}, end) // a torn write, the preallocated zeros after it
 	f.Close()
 
 	s, err = Open(dir)
@@ -233,4 +236,89 @@ func BenchmarkAppend(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestLogGrowsInChunks: the log is zero-filled ahead of its records, a chunk
+// at a time, and records on both sides of a chunk's end are replayed.
+func TestLogGrowsInChunks(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ckMu.Lock() // everything stays in the log
+	big := json.RawMessage(`{"blob":"` + strings.Repeat("x", 100<<10) + `"}`)
+	const n = 15 // 1.5 MiB: past the first chunk
+	for i := range n {
+		j := &Job{Kind: KindDeploy, Deploy: &Deploy{ID: int64(i + 1), Repo: "octo/demo", Environment: "qa", Payload: big}, Progress: Progress{Phase: Pending}}
+		if dup, err := s.AddJob(j); dup || err != nil {
+			t.Fatalf("AddJob %d: dup=%v err=%v", i, dup, err)
+		}
+	}
+	seg, end, alloc := s.seg.name, s.seg.size, s.seg.alloc
+	fi, err := os.Stat(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end <= growChunk || alloc < end || alloc%growChunk != 0 || fi.Size() != alloc {
+		t.Fatalf("records end at %d, zero-filled to %d, file is %d bytes; want whole chunks of %d past the records", end, alloc, fi.Size(), growChunk)
+	}
+	s.ckMu.Unlock()
+	s.mu.Lock()
+	s.unapplied = nil // as if the process died now
+	s.mu.Unlock()
+	crash(t, s)
+
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	deploys, err := s.Jobs(KindDeploy, 0, 100)
+	if err != nil || len(deploys) != n {
+		t.Fatalf("replayed %d deployments (%v), want %d", len(deploys), err, n)
+	}
+	if got := deploys[n-1].Deploy; got.ID != n || !bytes.Equal(got.Payload, big) {
+		t.Fatalf("last deployment replayed as ID %d with a %d-byte payload", got.ID, len(got.Payload))
+	}
+}
+
+// TestBurstSharesSyncs: writes that come together share syncs, and after a
+// sync that carried several the next waits (commitDelay) to carry more;
+// writes one at a time are synced at once, each.
+func TestBurstSharesSyncs(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, err := s.Append(mergeDelivery(fmt.Sprint("one-", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close() // the counters are the writer's: read them once it has ended
+	if s.syncs != 50 || s.paced != 0 {
+		t.Fatalf("50 writes one at a time: %d syncs, %d paced; want 50 and 0", s.syncs, s.paced)
+	}
+
+	s, err = Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 64 {
+		wg.Go(func() {
+			for i := range 20 {
+				if _, err := s.Append(mergeDelivery(fmt.Sprint("burst-", g, "-", i))); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	s.Close()
+	if s.syncs > 64*20/8 || s.paced == 0 {
+		t.Fatalf("1,280 writes from 64 goroutines: %d syncs, %d paced; want at most 160 syncs, some paced", s.syncs, s.paced)
+	}
+	t.Logf("1,280 writes from 64 goroutines: %d syncs, %d of them paced", s.syncs, s.paced)
 }
