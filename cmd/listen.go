@@ -132,6 +132,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	if filter == "*" {
 		filter = ""
 	}
+	listen.TuneGC(opts.Getenv)
 	// The log goes out from a goroutine of its own (many lines a write in a
 	// burst); what is left is written before the command returns.
 	logw := listen.NewLogWriter(opts.IO.ErrOut)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -217,5 +218,56 @@ func TestLeftoverCompactionRemoved(t *testing.T) {
 	}
 	if seen, err := s.Seen("kept"); !seen || err != nil {
 		t.Errorf("Seen(kept) = %v, %v", seen, err)
+	}
+}
+
+// TestIdleGivesMemoryBack: once the journal has been idle for idleAfter, the
+// process's free memory goes back to the OS, once an idle period.
+func TestIdleGivesMemoryBack(t *testing.T) {
+	calls := 0
+	freeOSMemory = func() { calls++ }
+	t.Cleanup(func() { freeOSMemory = debug.FreeOSMemory })
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.ckMu.Lock() // the checkpointer stays out of this: the test calls it
+	defer s.ckMu.Unlock()
+	busy := func() {
+		t.Helper()
+		if _, err := s.Append(mergeDelivery(fmt.Sprint("idle-", calls, time.Now().UnixNano()))); err != nil {
+			t.Fatal(err)
+		}
+		s.ckMu.Unlock()
+		if err := s.checkpoint(); err != nil {
+			t.Fatal(err)
+		}
+		s.ckMu.Lock()
+	}
+	maintain := func(at time.Time) {
+		t.Helper()
+		s.ckMu.Unlock()
+		defer s.ckMu.Lock()
+		if err := s.maintain(at); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	busy()
+	maintain(time.Now()) // just applied: not idle
+	if calls != 0 {
+		t.Fatalf("memory given back %d times while busy", calls)
+	}
+	idle := time.Now().Add(idleAfter)
+	maintain(idle)
+	maintain(idle.Add(time.Second))
+	if calls != 1 {
+		t.Fatalf("memory given back %d times in one idle period, want 1", calls)
+	}
+	busy()
+	maintain(time.Now().Add(idleAfter))
+	if calls != 2 {
+		t.Fatalf("memory given back %d times after a second busy period, want 2", calls)
 	}
 }

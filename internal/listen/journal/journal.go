@@ -462,9 +462,13 @@ func (s *Store) checkpointer() {
 	}
 }
 
+// freeOSMemory is debug.FreeOSMemory; tests count its calls.
+var freeOSMemory = debug.FreeOSMemory
+
 // maintain deletes expired delivery IDs every pruneEvery and, once no record
 // has been applied for idleAfter, compacts the index if most of its file is
-// free pages. A failed compaction leaves the index as it was.
+// free pages and gives the process's free memory back to the OS. A failed
+// compaction leaves the index as it was.
 func (s *Store) maintain(now time.Time) error {
 	s.ckMu.Lock()
 	defer s.ckMu.Unlock()
@@ -475,10 +479,18 @@ func (s *Store) maintain(now time.Time) error {
 		}
 		s.maintained = false
 	}
-	if s.maintained || now.Sub(s.lastApply) < idleAfter || s.lock == nil {
+	if s.maintained || now.Sub(s.lastApply) < idleAfter {
 		return nil
 	}
 	s.maintained = true
+	// The listener is idle: what the work just done left as garbage (and a
+	// compaction's copy, about 600 bytes a key) goes back to the OS now, not
+	// over minutes. That matters more as the listener's collector runs
+	// lazily in a burst (GOGC 400, see package listen).
+	defer freeOSMemory()
+	if s.lock == nil {
+		return nil
+	}
 	if free, live, err := s.space(); err != nil || free < compactMinFree || free < live {
 		return err
 	}
@@ -547,10 +559,6 @@ func (s *Store) compact() error {
 		os.Remove(tmp)
 		return fmt.Errorf("journal compaction: %w", err)
 	}
-	// Copying the index through bbolt's node tree allocates about 600 bytes
-	// per key, all garbage now. The process is idle (that is when compaction
-	// runs): give that memory back at once rather than over minutes.
-	debug.FreeOSMemory()
 	return nil
 }
 
