@@ -34,16 +34,28 @@
 #   RSS idle after wrk         119.8-210.9 / 33.1 MiB   102-127 / 26.1 MiB          21.8 / 25.6 MiB
 #     of it file pages                                  92-116 MiB                  14.0 / 15.2 MiB (11.7-12.8: the binary)
 #   index on disk after wrk                             82 MiB                      8 / 19 MiB
-# Now: the merge workers yield to a burst (a merge waits while 8 or more deliveries are in the
+# Then: the merge workers yield to a burst (a merge waits while 8 or more deliveries are in the
 # intake, at most 100 ms), and the 202 path lost its per-request logger, regexps, HMAC keying and
 # answer channel. Same-run ratios, two runs each, the code before this change run alongside:
 #   wrk listener / bare        before: 10.3k of 54.0k (19.0%), 8.7k of 49.7k (17.5%)
 #     with deployment creation  now:    12.5k of 46.5k (26.9%), 12.0k of 54.8k (21.9%)
 #   wrk listener / bare        before: 11.2k of 49.4k (22.8%), 13.9k of 45.3k (30.6%)
 #     NO_API=1                  now:    13.8k of 45.5k (30.3%), 13.7k of 55.8k (24.5%)
-#   p99 at 1,000/s for 30 s    3.2-3.8 / 1.9-2.3 ms (before 3.7-4.3 / 2.2-2.5 ms)
-#   peak RSS after the wrk burst with deployment creation 176-179 MiB (before 147 MiB): more
-#   deliveries accepted, so a larger backlog in the index; idle after it 24.5 MiB, index 9 MiB.
+# Now (three rounds of 10 s a run, bare then listener, median ratio): log segments zero-filled
+# ahead of the records (a sync writes no inode), syncs paced to one a millisecond after a sync
+# that carried several, log lines written by a goroutine of their own, GOGC 400 (80 MiB soft
+# limit) with free memory given back once the journal is idle:
+#   wrk listener / bare, with deployment creation
+#                              before these (same day): 22.3% (one 15 s round, 12.1k of 54.4k)
+#                              now: 26.4% (27.5 26.4 25.5; without GOGC 400),
+#                                   29.1% (25.7 29.4 29.1), 26.8% (26.8 26.7 32.3): 13.2k-15.0k of 45k-57k
+#   wrk listener / bare, NO_API=1  now: 31.9% (32.8 31.9 31.2): 15.2k-15.8k of 47.1k-49.6k
+#   p99 at 1,000/s for 30 s    3.7-5.1 / 2.4 ms; RSS under it 34.5-34.7 / 32.9 MiB (GOGC 400)
+#   RSS idle after 1,000/s     22.3 / 20.4 MiB; after the wrk rounds 23.9-24.1 / 27.0 MiB
+#   RSS right after a wrk round 53-66 / 41-42 MiB (GOGC 400; 31-38 MiB before it)
+# Each change alone, listener CPU per delivery under wrk (NO_API=1, perf and /proc/PID/stat):
+# 96 -> 84 us for the first three together; GOGC 400 86 -> 79 us; without any sync at all (not
+# an option, measured to know) throughput would be 19% higher.
 # The handler alone (BenchmarkMergedPR in internal/listen/intake) is HMAC-SHA256 ~24% and fastjson
 # ~23% of its CPU; under wrk the kernel's share (socket reads and writes, the log's write, fdatasync
 # once per batch) is about a quarter of the listener's.
