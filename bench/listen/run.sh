@@ -43,7 +43,7 @@
 #     NO_API=1                  now:    13.8k of 45.5k (30.3%), 13.7k of 55.8k (24.5%)
 # Now (three rounds of 10 s a run, bare then listener, median ratio): log segments zero-filled
 # ahead of the records (a sync writes no inode), syncs paced to one a millisecond after a sync
-# that carried several, log lines written by a goroutine of their own, GOGC 400 (80 MiB soft
+# that carried 8 or more (before: several), log lines written by a goroutine of their own, GOGC 400 (128 MiB soft
 # limit) with free memory given back once the journal is idle:
 #   wrk listener / bare, with deployment creation
 #                              before these (same day): 22.3% (one 15 s round, 12.1k of 54.4k)

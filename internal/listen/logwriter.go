@@ -12,7 +12,9 @@ import (
 // few, each is written as soon as it comes. If the destination cannot keep
 // up (a stuck terminal or pipe), Write blocks once maxPending bytes wait,
 // rather than memory growing. Close writes what is left; Writes after it go
-// straight through.
+// straight through, after it. A hard exit (a panic, SIGKILL) loses the lines
+// not yet written: a millisecond's worth at most, unless the destination is
+// stuck.
 type LogWriter struct {
 	w io.Writer
 
@@ -47,7 +49,11 @@ func (l *LogWriter) Write(p []byte) (int, error) {
 		l.room.Wait()
 	}
 	if l.closed {
-		defer l.mu.Unlock() // in order with any other late line
+		// After what was queued, which the goroutine may still be writing.
+		l.mu.Unlock()
+		<-l.done
+		l.mu.Lock()
+		defer l.mu.Unlock()
 		return l.w.Write(p)
 	}
 	l.pending = append(l.pending, p...)

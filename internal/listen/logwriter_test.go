@@ -99,3 +99,28 @@ func TestLogWriterBatchesAndBlocks(t *testing.T) {
 		t.Fatalf("%d lines took %d writes; want them gathered", n+1, g.writes)
 	}
 }
+
+// TestLogWriterCloseKeepsOrder: a line blocked (the destination stuck, the
+// queue full) when Close comes is written after everything queued before
+// it, and never while the goroutine is still writing.
+func TestLogWriterCloseKeepsOrder(t *testing.T) {
+	g := &gate{open: make(chan struct{})}
+	l := NewLogWriter(g)
+	fmt.Fprintln(l, "first") // taken by the goroutine, which blocks in the gate
+	time.Sleep(10 * time.Millisecond)
+	fill := strings.Repeat("q", maxPending-1) + "\n"
+	fmt.Fprint(l, fill) // the queue is now full
+	late := make(chan struct{})
+	go func() { defer close(late); fmt.Fprintln(l, "late") }() // blocks: no room
+	time.Sleep(10 * time.Millisecond)
+	closed := make(chan struct{})
+	go func() { defer close(closed); l.Close() }()
+	time.Sleep(10 * time.Millisecond)
+	close(g.open)
+	<-closed
+	<-late
+	if want := "first\n" + fill + "late\n"; g.String() != want {
+		got := g.String()
+		t.Fatalf("written %d bytes, starting %q and ending %q; want first, the queued line, then late", len(got), got[:min(len(got), 12)], got[max(0, len(got)-12):])
+	}
+}

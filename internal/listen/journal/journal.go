@@ -56,13 +56,17 @@ const (
 	// maxBatch bounds one log write.
 	maxBatch = 512
 	// commitDelay paces the log's syncs during a burst: after a sync that
-	// carried more than one write, the next one starts no sooner than
+	// carried paceAfter writes or more, the next one starts no sooner than
 	// commitDelay after it, with all the writes that came meanwhile (as
 	// PostgreSQL's commit_delay, which also applies only when other
 	// transactions are active). A sync costs ~100 µs and 50-85 µs of CPU on
 	// a VM's disk, as much as the rest of a delivery's handling; at a steady
 	// 1,000 deliveries/s most syncs carry one write and are not paced.
 	commitDelay = time.Millisecond
+	// paceAfter is how many writes a sync must have carried for the next to
+	// be paced (as PostgreSQL's commit_siblings): a few writers each waiting
+	// for its own write would otherwise wait the whole delay every time.
+	paceAfter = 8
 	// checkpointEvery and checkpointRecords bound what the log holds that
 	// the index does not (memory, and replay time after a crash).
 	checkpointEvery   = 250 * time.Millisecond
@@ -117,8 +121,17 @@ type Store struct {
 	kick       chan struct{}
 
 	// syncs and paced count the writer's syncs and the waits before them
-	// (commitDelay); only the writer writes them, tests read them after Close.
-	syncs, paced int
+	// (commitDelay), pacedWrites the writes that came during those waits;
+	// only the writer writes them, tests read them after Close.
+	syncs, paced, pacedWrites int
+	// rotateAt is the size past which a checkpoint starts a new segment
+	// (segmentSize; tests make it small).
+	rotateAt int64
+
+	// sendMu orders queueing a write against Close: writes are queued only
+	// while closed is false, so the writer's last drain sees every one.
+	sendMu sync.RWMutex
+	closed bool
 
 	closeOnce sync.Once
 	closing   chan struct{}
@@ -163,6 +176,7 @@ func Open(dir string) (*Store, error) {
 		dir: dir, lock: lock, db: db, reqs: make(chan *writeReq, 1024),
 		pendingIDs: map[string]struct{}{}, pendingDeploys: map[string]struct{}{},
 		lastApply: now, pruned: now, kick: make(chan struct{}, 1), closing: make(chan struct{}),
+		rotateAt: segmentSize,
 	}
 	if err := s.recover(); err != nil {
 		db.Close()
@@ -216,10 +230,21 @@ func (s *Store) recover() error {
 	return err
 }
 
+// stop refuses new writes and tells the goroutines to end; the writer
+// first writes what was queued.
+func (s *Store) stop() {
+	s.closeOnce.Do(func() {
+		s.sendMu.Lock()
+		s.closed = true
+		s.sendMu.Unlock()
+		close(s.closing)
+	})
+}
+
 // Close waits for pending writes, applies the log to the index and closes
 // the files.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { close(s.closing) })
+	s.stop()
 	s.wg.Wait()
 	err := s.checkpoint()
 	s.mu.Lock()
@@ -242,7 +267,7 @@ func (s *Store) writer() {
 	defer s.wg.Done()
 	batch := make([]*writeReq, 0, maxBatch)
 	var buf []byte
-	// burst: the last sync carried more than one write; synced: when it began.
+	// burst: the last sync carried paceAfter writes or more; synced: when it began.
 	var burst bool
 	var synced time.Time
 	pause := time.NewTimer(commitDelay)
@@ -273,10 +298,12 @@ func (s *Store) writer() {
 				case <-pause.C:
 				case <-s.closing:
 				}
+				n := len(batch)
 				batch = s.gather(batch)
+				s.pacedWrites += len(batch) - n
 			}
 		}
-		burst, synced = len(batch) > 1, time.Now()
+		burst, synced = len(batch) >= paceAfter, time.Now()
 		s.syncs++
 		buf = s.commit(batch, buf[:0])
 	}
@@ -435,11 +462,13 @@ func (s *Store) write(r *writeReq) (dup bool, err error) {
 	done := dones.Get().(chan struct{})
 	defer dones.Put(done) // empty again: its one answer was taken, or it was never queued
 	r.done = done
-	select {
-	case <-s.closing:
+	s.sendMu.RLock()
+	if s.closed {
+		s.sendMu.RUnlock()
 		return false, ErrClosed
-	case s.reqs <- r:
 	}
+	s.reqs <- r // the writer takes it: it drains until closing, set after closed
+	s.sendMu.RUnlock()
 	<-done
 	return r.dup, r.err
 }
@@ -572,7 +601,7 @@ func (s *Store) checkpoint() error {
 	// takes the current one's place together with taking the records to
 	// apply, so the retired segment holds no record left unapplied.
 	s.mu.Lock()
-	full, n := s.seg.size >= segmentSize && s.failed == nil, s.seg.n
+	full, n := s.seg.size >= s.rotateAt && s.failed == nil, s.seg.n
 	s.mu.Unlock()
 	var next *segment
 	if full {
@@ -585,7 +614,12 @@ func (s *Store) checkpoint() error {
 		s.retired = append(s.retired, s.seg)
 		s.seg = next
 	}
+	seg, size := s.seg, s.seg.size
 	s.mu.Unlock()
+	// Zeros ahead of the records, so the writer seldom stops to add them.
+	if size < s.rotateAt && seg.alloc.Load()-size < growAhead {
+		_ = seg.grow(size + growAhead) // on error the writer grows it when it must
+	}
 	if len(recs) > 0 {
 		if err := s.db.Update(func(tx *bolt.Tx) error { return apply(tx, recs) }); err != nil {
 			s.mu.Lock()

@@ -124,7 +124,7 @@ func TestConcurrentAppendsEachOnce(t *testing.T) {
 // crash stops s as a killed process would: no checkpoint, files left as they are.
 func crash(t *testing.T, s *Store) {
 	t.Helper()
-	s.closeOnce.Do(func() { close(s.closing) })
+	s.stop()
 	s.wg.Wait()
 	s.seg.f.Close()
 	if err := s.db.Close(); err != nil {
@@ -168,10 +168,10 @@ func TestReplayAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	seg, end := s.seg.name, s.seg.size
-	s.ckMu.Unlock()
 	s.mu.Lock()
-	s.unapplied = nil // as if the process died now
+	s.unapplied = nil // as if the process died now: the index never gets them
 	s.mu.Unlock()
+	s.ckMu.Unlock()
 	crash(t, s)
 	f, err := os.OpenFile(seg, os.O_WRONLY, 0)
 	if err != nil {
@@ -255,7 +255,7 @@ func TestLogGrowsInChunks(t *testing.T) {
 			t.Fatalf("AddJob %d: dup=%v err=%v", i, dup, err)
 		}
 	}
-	seg, end, alloc := s.seg.name, s.seg.size, s.seg.alloc
+	seg, end, alloc := s.seg.name, s.seg.size, s.seg.alloc.Load()
 	fi, err := os.Stat(seg)
 	if err != nil {
 		t.Fatal(err)
@@ -263,10 +263,10 @@ func TestLogGrowsInChunks(t *testing.T) {
 	if end <= growChunk || alloc < end || alloc%growChunk != 0 || fi.Size() != alloc {
 		t.Fatalf("records end at %d, zero-filled to %d, file is %d bytes; want whole chunks of %d past the records", end, alloc, fi.Size(), growChunk)
 	}
-	s.ckMu.Unlock()
 	s.mu.Lock()
-	s.unapplied = nil // as if the process died now
+	s.unapplied = nil // as if the process died now: the index never gets them
 	s.mu.Unlock()
+	s.ckMu.Unlock()
 	crash(t, s)
 
 	s, err = Open(dir)
@@ -283,42 +283,181 @@ func TestLogGrowsInChunks(t *testing.T) {
 	}
 }
 
-// TestBurstSharesSyncs: writes that come together share syncs, and after a
-// sync that carried several the next waits (commitDelay) to carry more;
-// writes one at a time are synced at once, each.
+// TestBurstSharesSyncs: writes that come together share syncs; after a
+// sync that carried paceAfter or more, the next waits (commitDelay) and
+// carries the writes that came meanwhile. Writes one at a time, or from a
+// few writers, are synced at once.
 func TestBurstSharesSyncs(t *testing.T) {
+	run := func(writers, each int) *Store {
+		t.Helper()
+		s, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for g := range writers {
+			wg.Go(func() {
+				for i := range each {
+					if _, err := s.Append(mergeDelivery(fmt.Sprint(g, "-", i))); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		s.Close() // the counters are the writer's: read them once it has ended
+		return s
+	}
+	if s := run(1, 50); s.syncs != 50 || s.paced != 0 {
+		t.Errorf("50 writes one at a time: %d syncs, %d paced; want 50 and 0", s.syncs, s.paced)
+	}
+	if s := run(paceAfter/2, 50); s.paced != 0 {
+		t.Errorf("%d writers: %d of %d syncs paced; want none", paceAfter/2, s.paced, s.syncs)
+	}
+	s := run(64, 20)
+	if s.syncs > 64*20/8 || s.pacedWrites == 0 {
+		t.Fatalf("1,280 writes from 64 goroutines: %d syncs, %d paced carrying %d writes that came during the wait; want at most 160 syncs, and paced ones carrying some", s.syncs, s.paced, s.pacedWrites)
+	}
+	t.Logf("1,280 writes from 64 goroutines: %d syncs; %d paced, with %d writes that came during the wait", s.syncs, s.paced, s.pacedWrites)
+}
+
+// TestRotationKeepsEveryWrite: segments are retired and new ones started
+// while writes go on; a crash at any moment after leaves every acknowledged
+// delivery in the log or the index.
+func TestRotationKeepsEveryWrite(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ckMu.Lock()
+	s.rotateAt = 8 << 10 // a new segment every ~30 deliveries
+	s.ckMu.Unlock()
+	var acked sync.Map
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 100 {
+				id := fmt.Sprint("rot-", g, "-", i)
+				if dup, err := s.Append(mergeDelivery(id)); err != nil || dup {
+					t.Errorf("%s: dup=%v err=%v", id, dup, err)
+					return
+				}
+				acked.Store(id, true)
+			}
+		})
+	}
+	stop := make(chan struct{})
+	rotations := 0
+	checkpoints := make(chan struct{})
+	go func() {
+		defer close(checkpoints)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			s.mu.Lock()
+			n := s.seg.n
+			s.mu.Unlock()
+			if err := s.checkpoint(); err != nil {
+				t.Error(err)
+			}
+			s.mu.Lock()
+			if s.seg.n != n {
+				rotations++
+			}
+			s.mu.Unlock()
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	<-checkpoints
+	if rotations < 5 {
+		t.Fatalf("%d rotations; the test needs several", rotations)
+	}
+	s.ckMu.Lock()
+	s.mu.Lock()
+	s.unapplied = nil // as if the process died now
+	s.mu.Unlock()
+	s.ckMu.Unlock()
+	crash(t, s)
+
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := 0
+	acked.Range(func(k, _ any) bool {
+		n++
+		if seen, err := s.Seen(k.(string)); !seen || err != nil {
+			t.Errorf("acknowledged delivery %s lost after %d rotations (err %v)", k, rotations, err)
+		}
+		return true
+	})
+	if n != 800 {
+		t.Fatalf("%d deliveries acknowledged, want 800", n)
+	}
+}
+
+// TestZerosStayAhead: a checkpoint keeps growAhead bytes of zeros ahead of
+// the records, so the writer seldom extends the file itself.
+func TestZerosStayAhead(t *testing.T) {
 	s, err := Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 50 {
-		if _, err := s.Append(mergeDelivery(fmt.Sprint("one-", i))); err != nil {
-			t.Fatal(err)
-		}
+	defer s.Close()
+	if a := s.seg.alloc.Load(); a != growChunk {
+		t.Fatalf("a new segment has %d bytes of zeros, want %d", a, growChunk)
 	}
-	s.Close() // the counters are the writer's: read them once it has ended
-	if s.syncs != 50 || s.paced != 0 {
-		t.Fatalf("50 writes one at a time: %d syncs, %d paced; want 50 and 0", s.syncs, s.paced)
-	}
-
-	s, err = Open(t.TempDir())
-	if err != nil {
+	if _, err := s.Append(mergeDelivery("ahead")); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	for g := range 64 {
-		wg.Go(func() {
-			for i := range 20 {
-				if _, err := s.Append(mergeDelivery(fmt.Sprint("burst-", g, "-", i))); err != nil {
-					t.Error(err)
+	if err := s.checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	size, alloc := s.seg.size, s.seg.alloc.Load()
+	s.mu.Unlock()
+	if alloc-size < growAhead {
+		t.Fatalf("after a checkpoint: records end at %d, zeros at %d; want %d bytes ahead", size, alloc, growAhead)
+	}
+}
+
+// TestWriteRacingClose: a write that races Close is either done or refused
+// with ErrClosed; none waits forever.
+func TestWriteRacingClose(t *testing.T) {
+	for round := range 20 {
+		s, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for g := range 50 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					if _, err := s.Append(mergeDelivery(fmt.Sprint(round, "-", g, "-", i))); err != nil {
+						if !errors.Is(err, ErrClosed) {
+							t.Error(err)
+						}
+						return
+					}
 				}
-			}
-		})
+			})
+		}
+		time.Sleep(time.Millisecond)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: writes still waiting 10 s after Close", round)
+		}
 	}
-	wg.Wait()
-	s.Close()
-	if s.syncs > 64*20/8 || s.paced == 0 {
-		t.Fatalf("1,280 writes from 64 goroutines: %d syncs, %d paced; want at most 160 syncs, some paced", s.syncs, s.paced)
-	}
-	t.Logf("1,280 writes from 64 goroutines: %d syncs, %d of them paced", s.syncs, s.paced)
 }

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -169,11 +171,18 @@ func readSegment(name string) ([]record, int64, error) {
 
 // segment is the log file being appended to.
 type segment struct {
-	f     *os.File
-	n     uint64
-	name  string
-	size  int64 // where the records end
-	alloc int64 // how far the file is zero-filled (preallocated)
+	f    *os.File
+	n    uint64
+	name string
+	size int64 // where the records end: the writer's, under Store.mu
+
+	// alloc is how far the file is zero-filled (preallocated). growMu is
+	// held while the file is extended past it: by the writer when its
+	// records would pass alloc, and by the checkpointer, which keeps
+	// growAhead bytes of zeros ahead of the records so the writer seldom
+	// has to. Below alloc the writer writes without it: nobody else does.
+	growMu sync.Mutex
+	alloc  atomic.Int64
 }
 
 // growChunk is how much a segment is zero-filled at a time, ahead of the
@@ -184,7 +193,10 @@ type segment struct {
 // Unwritten extents (fallocate) would not do: turning them into written ones
 // is a metadata change too. The zeros end the log when it is read back: a
 // record is never 0 bytes long.
-const growChunk = 1 << 20
+const (
+	growChunk = 1 << 20
+	growAhead = 4 << 20
+)
 
 var zeros [64 << 10]byte
 
@@ -217,18 +229,23 @@ func createSegment(dir string, n uint64) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syncDir(dir); err != nil {
+	seg := &segment{f: f, n: n, name: name}
+	err = seg.grow(growChunk)
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
 		f.Close()
 		os.Remove(name)
 		return nil, err
 	}
-	return &segment{f: f, n: n, name: name}, nil
+	return seg, nil
 }
 
 // write appends buf and syncs the file's data: the one sync of a batch.
 func (s *segment) write(buf []byte) error {
 	end := s.size + int64(len(buf))
-	if end > s.alloc {
+	if end > s.alloc.Load() {
 		if err := s.grow(end); err != nil {
 			return err
 		}
@@ -243,12 +260,18 @@ func (s *segment) write(buf []byte) error {
 	return nil
 }
 
-// grow zero-fills the file past end, in whole chunks, and syncs it. A crash
-// in the middle leaves zeros or a shorter file after the synced records:
-// either ends the log where it ended before.
+// grow zero-fills the file to at least end, in whole chunks, syncs it, and
+// only then moves alloc. A crash in the middle leaves zeros or a shorter
+// file after the synced records: either ends the log where it ended before.
 func (s *segment) grow(end int64) error {
-	to := s.alloc + (end-s.alloc+growChunk-1)/growChunk*growChunk
-	for off := s.alloc; off < to; off += int64(len(zeros)) {
+	s.growMu.Lock()
+	defer s.growMu.Unlock()
+	from := s.alloc.Load()
+	if end <= from {
+		return nil
+	}
+	to := from + (end-from+growChunk-1)/growChunk*growChunk
+	for off := from; off < to; off += int64(len(zeros)) {
 		if _, err := s.f.WriteAt(zeros[:min(int64(len(zeros)), to-off)], off); err != nil {
 			return err
 		}
@@ -256,7 +279,7 @@ func (s *segment) grow(end int64) error {
 	if err := datasync(s.f); err != nil {
 		return err
 	}
-	s.alloc = to
+	s.alloc.Store(to)
 	return nil
 }
 
