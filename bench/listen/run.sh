@@ -49,9 +49,12 @@
 #                              before these (same day): 22.3% (one 15 s round, 12.1k of 54.4k)
 #                              now: 26.4% (27.5 26.4 25.5; without GOGC 400),
 #                                   29.1% (25.7 29.4 29.1), 26.8% (26.8 26.7 32.3): 13.2k-15.0k of 45k-57k
+#                              final (pacing after 8+ only): 27.7% (28.7 27.3 27.7): 13.3k-15.9k of 48.7k-57.5k
 #   wrk listener / bare, NO_API=1  now: 31.9% (32.8 31.9 31.2): 15.2k-15.8k of 47.1k-49.6k
-#   p99 at 1,000/s for 30 s    3.7-5.1 / 2.4 ms; RSS under it 34.5-34.7 / 32.9 MiB (GOGC 400)
-#   RSS idle after 1,000/s     22.3 / 20.4 MiB; after the wrk rounds 23.9-24.1 / 27.0 MiB
+#                              final: 31.7% (29.9 31.7 38.4): 16.6k-17.8k of 45.3k-56.2k
+#   p99 at 1,000/s for 30 s    3.7-5.1 / 1.9-2.4 ms; RSS under it 34.5-34.8 / 32.4-32.9 MiB (GOGC 400)
+#   RSS idle after 1,000/s     21.8-22.3 / 18.8-20.4 MiB; after the wrk rounds 23.9-26.3 / 27.0-27.5 MiB
+#     (journal only: 548k delivery IDs remembered, a 48 MiB index, 18.6 MiB of it mapped)
 #   RSS right after a wrk round 53-66 / 41-42 MiB (GOGC 400; 31-38 MiB before it)
 # Each change alone, listener CPU per delivery under wrk (NO_API=1, perf and /proc/PID/stat):
 # 96 -> 84 us for the first three together; GOGC 400 86 -> 79 us; without any sync at all (not

@@ -305,6 +305,10 @@ func TestSIGTERMWithLongDeploy(t *testing.T) {
 	if exitCode(l.err) != 0 {
 		t.Errorf("exit: %v", l.err)
 	}
+	// The log's last line is written before the process exits.
+	if lines := strings.Split(strings.TrimSpace(l.stderr.String()), "\n"); !strings.HasSuffix(lines[len(lines)-1], " stopped") {
+		t.Errorf("last log line %q, want the listener's \"stopped\"", lines[len(lines)-1])
+	}
 	for _, id := range []int64{long, waiting} {
 		st := latest(e.deployment(id))
 		if st.State != "error" || !strings.Contains(st.Description, "shut down") {
