@@ -227,11 +227,7 @@ func TestIdleGivesMemoryBack(t *testing.T) {
 	calls := 0
 	freeOSMemory = func() { calls++ }
 	t.Cleanup(func() { freeOSMemory = debug.FreeOSMemory })
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	s.ckMu.Lock() // the checkpointer stays out of this: the test calls it
 	defer s.ckMu.Unlock()
 	busy := func() {

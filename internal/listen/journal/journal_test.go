@@ -122,6 +122,29 @@ func TestConcurrentAppendsEachOnce(t *testing.T) {
 }
 
 // crash stops s as a killed process would: no checkpoint, files left as they are.
+// dieNow is a crash with records acknowledged but not yet in the index:
+// they are only in the log. The caller holds ckMu, so no checkpoint has
+// applied them.
+func dieNow(t *testing.T, s *Store) {
+	t.Helper()
+	s.mu.Lock()
+	s.unapplied = nil
+	s.mu.Unlock()
+	s.ckMu.Unlock()
+	crash(t, s)
+}
+
+// openTemp opens a journal in a new directory, closed when the test ends.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func crash(t *testing.T, s *Store) {
 	t.Helper()
 	s.stop()
@@ -168,11 +191,7 @@ func TestReplayAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	seg, end := s.seg.name, s.seg.size
-	s.mu.Lock()
-	s.unapplied = nil // as if the process died now: the index never gets them
-	s.mu.Unlock()
-	s.ckMu.Unlock()
-	crash(t, s)
+	dieNow(t, s)
 	f, err := os.OpenFile(seg, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -263,11 +282,7 @@ func TestLogGrowsInChunks(t *testing.T) {
 	if end <= growChunk || alloc < end || alloc%growChunk != 0 || fi.Size() != alloc {
 		t.Fatalf("records end at %d, zero-filled to %d, file is %d bytes; want whole chunks of %d past the records", end, alloc, fi.Size(), growChunk)
 	}
-	s.mu.Lock()
-	s.unapplied = nil // as if the process died now: the index never gets them
-	s.mu.Unlock()
-	s.ckMu.Unlock()
-	crash(t, s)
+	dieNow(t, s)
 
 	s, err = Open(dir)
 	if err != nil {
@@ -378,11 +393,7 @@ func TestRotationKeepsEveryWrite(t *testing.T) {
 		t.Fatalf("%d rotations; the test needs several", rotations)
 	}
 	s.ckMu.Lock()
-	s.mu.Lock()
-	s.unapplied = nil // as if the process died now
-	s.mu.Unlock()
-	s.ckMu.Unlock()
-	crash(t, s)
+	dieNow(t, s)
 
 	s, err = Open(dir)
 	if err != nil {
@@ -405,11 +416,7 @@ func TestRotationKeepsEveryWrite(t *testing.T) {
 // TestZerosStayAhead: a checkpoint keeps growAhead bytes of zeros ahead of
 // the records, so the writer seldom extends the file itself.
 func TestZerosStayAhead(t *testing.T) {
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	if a := s.seg.alloc.Load(); a != growChunk {
 		t.Fatalf("a new segment has %d bytes of zeros, want %d", a, growChunk)
 	}
