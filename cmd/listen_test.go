@@ -1,17 +1,21 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
 
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
+	"github.com/deployctl/gh-deployctl/internal/listen"
 )
 
 func TestListenFlagsToOptions(t *testing.T) {
@@ -135,5 +139,47 @@ func TestListenSecret(t *testing.T) {
 		if err != nil || string(got) != c.want {
 			t.Errorf("%+v: %q %v, want %q", c.opts, got, err, c.want)
 		}
+	}
+}
+
+// slowWriter takes a while over every write, as a slow terminal or pipe.
+type slowWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(20 * time.Millisecond)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *slowWriter) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w.buf.String() }
+
+// TestListenRunWiring: the command sets the listener's GC and, before it
+// returns, has written the whole log, also to a slow stderr.
+func TestListenRunWiring(t *testing.T) {
+	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
+	ios, _, _, _ := iostreams.Test()
+	stderr := &slowWriter{}
+	ios.ErrOut = stderr
+	opts := &ListenOptions{
+		IO: ios, Getenv: func(string) string { return "" },
+		Addr: "127.0.0.1:0", Path: listen.DefaultPath, InsecureSkipVerify: true, StateDir: t.TempDir(),
+		NoCreateOnMerge: true, EnvironmentFilter: "*", Concurrency: 1, Environment: listen.DefaultEnvironment,
+		Timeout: time.Minute, ShutdownGrace: time.Second, LogFormat: "text",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // stop as soon as it has started
+	if err := listenRun(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(stderr.String()); !strings.HasSuffix(got, " stopped") {
+		t.Errorf("stderr when the command returned:\n%s\nwant it to end with the listener's last line, \"stopped\"", got)
+	}
+	if got := debug.SetGCPercent(100); got != 400 {
+		t.Errorf("GOGC during the listener %d, want 400", got)
 	}
 }
