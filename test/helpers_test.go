@@ -117,8 +117,4 @@ func runErr(t *testing.T, dir string, env []string, name string, args ...string)
 	return out.String(), errOut.String(), err
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testbin.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m) }

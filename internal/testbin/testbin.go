@@ -58,6 +58,14 @@ func Cleanup() {
 	}
 }
 
+// Main is the TestMain of a package whose tests run the binary: it runs
+// them, removes the build and exits with their result.
+func Main(m *testing.M) {
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
+
 // ModuleRoot is the directory holding the module's go.mod, found from the
 // working directory up.
 func ModuleRoot() (string, error) {

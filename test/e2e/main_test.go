@@ -15,11 +15,7 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testbin.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 // result is what one run of the binary did.
 type result struct {

@@ -26,11 +26,7 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testbin.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m) }
 
 const secret = "e2e-webhook-secret"
 

@@ -5,13 +5,3 @@ package journal
 import "os"
 
 func datasync(f *os.File) error { return f.Sync() }
-
-// syncDir makes the directory's entries (a new log segment) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
