@@ -16,7 +16,7 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 	"github.com/deployctl/gh-deployctl/internal/listen"
-	"github.com/deployctl/gh-deployctl/internal/listen/runner"
+	"github.com/deployctl/gh-deployctl/internal/runner"
 )
 
 // ListenOptions are the inputs of `deployctl listen`.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
-	"github.com/deployctl/gh-deployctl/internal/listen/runner"
+	"github.com/deployctl/gh-deployctl/internal/runner"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
 

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
-	"github.com/deployctl/gh-deployctl/internal/listen/runner"
+	"github.com/deployctl/gh-deployctl/internal/runner"
 )
 
 // recover takes up the deployments a previous run left open (merges are
