@@ -9,10 +9,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
 	"github.com/deployctl/gh-deployctl/internal/runner"
@@ -65,6 +65,7 @@ func (w *workers) execute(j *journal.Job) {
 	res := runner.Run(w.runCtx, runner.Spec{
 		Argv: w.o.Exec, Env: deployEnv(d, w.logURL(j)), BaseEnv: childEnviron(), Log: logf,
 		Timeout: w.o.Timeout, KillGrace: w.o.KillGrace, EnvURLFile: envFile,
+		StopReason: "The listener shut down before the deploy command finished; it was stopped",
 		Started: func(pgid int, start uint64) {
 			p.PGID, p.PStart = pgid, start
 			w.save(j)
@@ -72,21 +73,8 @@ func (w *workers) execute(j *journal.Job) {
 	})
 	_ = os.Remove(envFile)
 	secs := res.Duration.Round(100 * time.Millisecond)
-	var state, desc string
-	switch {
-	case res.Outcome == runner.Exited && res.ExitCode == 0:
-		state, desc = "success", fmt.Sprintf("Deployed in %v", secs)
-	case res.Outcome == runner.Exited:
-		state, desc = "failure", fmt.Sprintf("Deploy command exited with status %d after %v", res.ExitCode, secs)
-	case res.Outcome == runner.TimedOut:
-		state, desc = "error", fmt.Sprintf("Deploy command timed out after %v and was killed", w.o.Timeout)
-	case res.Outcome == runner.Stopped:
-		state, desc = "error", "The listener shut down before the deploy command finished; it was stopped"
-	case res.Signal != "":
-		state, desc = "error", "Deploy command was killed by signal "+res.Signal
-	default:
-		state, desc = "error", "Deploy command could not run: "+errText(res.Err)
-	}
+	final, desc := res.Final()
+	state := string(final)
 	fmt.Fprintf(logf, "deployctl: %s: %s\n", state, desc)
 	log.Info(fmt.Sprintf("deployment finished: %s in %v", state, secs), "state", state, "description", desc)
 	w.decide(j, state, desc, res.EnvironmentURL)
@@ -168,21 +156,10 @@ func (w *workers) logURL(j *journal.Job) string {
 
 // deployEnv is the only way webhook data reaches the command.
 func deployEnv(d *journal.Deploy, logURL string) []string {
-	env := []string{
-		"DEPLOY_ID=" + strconv.FormatInt(d.ID, 10),
-		"DEPLOY_REPO=" + d.Repo,
-		"DEPLOY_ENVIRONMENT=" + d.Environment,
-		"DEPLOY_REF=" + d.Ref,
-		"DEPLOY_SHA=" + d.SHA,
-		"DEPLOY_TASK=" + d.Task,
-		"DEPLOY_PAYLOAD=" + string(d.Payload),
-		"DEPLOY_DESCRIPTION=" + d.Description,
-		"DEPLOY_CREATOR=" + d.Creator,
-	}
-	if logURL != "" {
-		env = append(env, "DEPLOY_LOG_URL="+logURL)
-	}
-	return env
+	return runner.Env(d.Repo, deploy.Deployment{
+		ID: d.ID, Environment: d.Environment, Ref: d.Ref, SHA: d.SHA, Task: d.Task,
+		Payload: d.Payload, Description: d.Description, Creator: d.Creator,
+	}, logURL)
 }
 
 // childEnviron is the listener's environment without the webhook secret.
@@ -208,11 +185,4 @@ func short(sha string) string {
 		return sha[:7]
 	}
 	return sha
-}
-
-func errText(err error) string {
-	if err == nil {
-		return "unknown error"
-	}
-	return err.Error()
 }

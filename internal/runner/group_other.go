@@ -10,7 +10,7 @@ import (
 // Without process groups only the command itself can be stopped.
 func sysProcAttr() *syscall.SysProcAttr { return nil }
 
-func terminateGroup(pid int) { killGroup(pid) }
+func signalGroup(pid int, _ os.Signal) { killGroup(pid) }
 
 func killGroup(pid int) bool {
 	p, err := os.FindProcess(pid)

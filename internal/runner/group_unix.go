@@ -2,10 +2,19 @@
 
 package runner
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
-// terminateGroup asks every process of the group to stop.
-func terminateGroup(pgid int) { _ = syscall.Kill(-pgid, syscall.SIGTERM) }
+// signalGroup sends sig to every process of the group.
+func signalGroup(pgid int, sig os.Signal) {
+	if s, ok := sig.(syscall.Signal); ok {
+		_ = syscall.Kill(-pgid, s)
+		return
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+}
 
 // killGroup kills every process of the group; it reports whether the group existed.
 func killGroup(pgid int) bool { return syscall.Kill(-pgid, syscall.SIGKILL) == nil }

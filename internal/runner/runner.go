@@ -1,22 +1,30 @@
-// Package runner runs a deploy command: an argv parsed once from --exec (no
-// shell ever sees webhook data), the deployment's data in DEPLOY_*
-// environment variables, output to a log file, in its own process group so
-// that a timeout or a shutdown stops everything it started.
+// Package runner is the one way deployctl runs a deploy command, for the
+// webhook listener and for `deployctl run`: an argv run without a shell (no
+// shell ever sees deployment data), the deployment's data in DEPLOY_*
+// environment variables, output to a log file or passed through, in its own
+// process group so that a timeout, a shutdown or a forwarded signal stops
+// everything it started, and the outcome mapped to the final deployment
+// status.
 package runner
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/google/shlex"
+
+	"github.com/deployctl/gh-deployctl/internal/deploy"
 )
 
 // Parse splits --exec into argv with shell-like quoting. It runs once, at
@@ -32,21 +40,59 @@ func Parse(cmdline string) ([]string, error) {
 	return argv, nil
 }
 
+// Env is the deployment's data as the command sees it: the only way
+// deployment (and webhook) data reaches a deploy command. repo is
+// OWNER/REPO; logURL, when not empty, becomes DEPLOY_LOG_URL.
+// DEPLOY_ENVIRONMENT_URL_FILE is added by Run.
+func Env(repo string, d deploy.Deployment, logURL string) []string {
+	env := []string{
+		"DEPLOY_ID=" + strconv.FormatInt(d.ID, 10),
+		"DEPLOY_REPO=" + repo,
+		"DEPLOY_ENVIRONMENT=" + d.Environment,
+		"DEPLOY_REF=" + d.Ref,
+		"DEPLOY_SHA=" + d.SHA,
+		"DEPLOY_TASK=" + d.Task,
+		"DEPLOY_PAYLOAD=" + string(d.Payload),
+		"DEPLOY_DESCRIPTION=" + d.Description,
+		"DEPLOY_CREATOR=" + d.Creator,
+	}
+	if logURL != "" {
+		env = append(env, "DEPLOY_LOG_URL="+logURL)
+	}
+	return env
+}
+
 // Spec is one run.
 type Spec struct {
 	Argv []string
-	// Env is added to BaseEnv (the listener's own environment when nil).
+	// Env is added to BaseEnv (this process's own environment when nil);
+	// a variable in Env replaces one of the same name in BaseEnv.
 	Env     []string
 	BaseEnv []string
 	Dir     string
-	// Log receives the command's stdout and stderr.
-	Log *os.File
-	// Timeout kills the process group (0: none).
+	// Log, when set, receives the command's stdout and stderr (stdin is
+	// empty). Otherwise the command gets Stdin, Stdout and Stderr (nil:
+	// the null device), which may be this process's own to pass them
+	// through.
+	Log    *os.File
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Timeout stops the process group (0: none).
 	Timeout time.Duration
-	// KillGrace is the wait between SIGTERM and SIGKILL (default 5 s).
+	// KillGrace is the wait between SIGTERM (or the forwarded signal) and
+	// SIGKILL (default 5 s).
 	KillGrace time.Duration
+	// Signals, when set, are forwarded to the process group; the first one
+	// ends the run as Stopped (after KillGrace the group is killed), a
+	// second one kills the group at once.
+	Signals <-chan os.Signal
+	// StopReason describes a run stopped by ctx or a signal in the final
+	// status (default "The deploy command was stopped").
+	StopReason string
 	// EnvURLFile is passed as DEPLOY_ENVIRONMENT_URL_FILE; what the command
-	// writes there is returned as Result.EnvironmentURL.
+	// writes there is returned as Result.EnvironmentURL. Empty: a temporary
+	// file, removed after the run.
 	EnvURLFile string
 	// Started is told the process group and its start time once the command
 	// runs, so that they can be journaled.
@@ -59,18 +105,26 @@ type Outcome int
 const (
 	Exited   Outcome = iota // the command exited; see ExitCode
 	TimedOut                // Spec.Timeout passed
-	Stopped                 // ctx was cancelled (shutdown)
-	Failed                  // it could not be started, or died of a signal
+	Stopped                 // ctx was cancelled (shutdown) or a signal was forwarded; see Signal
+	Failed                  // it could not be started (see Err), or died of a signal (see Signal)
 )
 
 // Result is how a run ended.
 type Result struct {
-	Outcome        Outcome
-	ExitCode       int
-	Signal         string
+	Outcome Outcome
+	// ExitCode is the command's exit status when it Exited.
+	ExitCode int
+	// Signal names the signal that killed the command (Failed) or that was
+	// forwarded to it (Stopped).
+	Signal string
+	// Err is why the command could not be started.
 	Err            error
 	Duration       time.Duration
 	EnvironmentURL string
+
+	signo      int
+	timeout    time.Duration
+	stopReason string
 }
 
 // Run runs spec and waits for it. Cancelling ctx stops the command (TERM,
@@ -80,25 +134,36 @@ func Run(ctx context.Context, spec Spec) Result {
 	if spec.KillGrace == 0 {
 		spec.KillGrace = 5 * time.Second
 	}
+	if spec.StopReason == "" {
+		spec.StopReason = "The deploy command was stopped"
+	}
 	cmd := exec.Command(spec.Argv[0], spec.Argv[1:]...)
 	cmd.Dir = spec.Dir
 	base := spec.BaseEnv
 	if base == nil {
 		base = os.Environ()
 	}
-	cmd.Env = append(append([]string(nil), base...), spec.Env...)
-	if spec.EnvURLFile != "" {
-		cmd.Env = append(cmd.Env, "DEPLOY_ENVIRONMENT_URL_FILE="+spec.EnvURLFile)
-		_ = os.Remove(spec.EnvURLFile)
+	if spec.EnvURLFile == "" {
+		dir, err := os.MkdirTemp("", "deployctl-run-")
+		if err != nil {
+			return spec.result(Result{Outcome: Failed, Err: err, Duration: time.Since(start)})
+		}
+		defer os.RemoveAll(dir)
+		spec.EnvURLFile = filepath.Join(dir, "environment-url")
 	}
-	cmd.Stdin = nil
-	cmd.Stdout, cmd.Stderr = spec.Log, spec.Log
+	_ = os.Remove(spec.EnvURLFile)
+	cmd.Env = append(append(append([]string(nil), base...), spec.Env...), "DEPLOY_ENVIRONMENT_URL_FILE="+spec.EnvURLFile)
+	if spec.Log != nil {
+		cmd.Stdout, cmd.Stderr = spec.Log, spec.Log
+	} else {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = spec.Stdin, spec.Stdout, spec.Stderr
+	}
 	// Setpgid: signals reach everything the command starts. Pdeathsig: if
 	// the listener itself is killed, its child goes too; recovery kills the
 	// rest of the group on the next start.
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
-		return Result{Outcome: Failed, Err: err, Duration: time.Since(start)}
+		return spec.result(Result{Outcome: Failed, Err: err, Duration: time.Since(start)})
 	}
 	pgid := cmd.Process.Pid
 	if spec.Started != nil {
@@ -118,17 +183,23 @@ func Run(ctx context.Context, spec Spec) Result {
 	case err := <-waited:
 		res = exitResult(err)
 	case <-timeout:
-		stopGroup(pgid, waited, spec.KillGrace)
+		stopGroup(pgid, waited, syscall.SIGTERM, nil, spec.KillGrace)
 		res = Result{Outcome: TimedOut}
 	case <-ctx.Done():
-		stopGroup(pgid, waited, spec.KillGrace)
+		stopGroup(pgid, waited, syscall.SIGTERM, nil, spec.KillGrace)
 		res = Result{Outcome: Stopped}
+	case sig := <-spec.Signals:
+		stopGroup(pgid, waited, sig, spec.Signals, spec.KillGrace)
+		res = Result{Outcome: Stopped, Signal: signalName(sig), signo: signalNumber(sig)}
 	}
 	res.Duration = time.Since(start)
-	if spec.EnvURLFile != "" {
-		res.EnvironmentURL = readEnvURL(spec.EnvURLFile)
-	}
-	return res
+	res.EnvironmentURL = readEnvURL(spec.EnvURLFile)
+	return spec.result(res)
+}
+
+func (spec *Spec) result(r Result) Result {
+	r.timeout, r.stopReason = spec.Timeout, spec.StopReason
+	return r
 }
 
 func exitResult(err error) Result {
@@ -138,17 +209,18 @@ func exitResult(err error) Result {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return Result{Outcome: Failed, Signal: ws.Signal().String(), ExitCode: -1, Err: err}
+			return Result{Outcome: Failed, Signal: ws.Signal().String(), signo: int(ws.Signal()), ExitCode: -1, Err: err}
 		}
 		return Result{Outcome: Exited, ExitCode: ee.ExitCode()}
 	}
 	return Result{Outcome: Failed, Err: err}
 }
 
-// stopGroup sends TERM to the group, KILL after grace, and waits for the
-// command itself to be reaped.
-func stopGroup(pgid int, waited <-chan error, grace time.Duration) {
-	terminateGroup(pgid)
+// stopGroup sends sig to the group, KILL after grace (or at once when
+// another signal arrives on more), and waits for the command itself to be
+// reaped.
+func stopGroup(pgid int, waited <-chan error, sig os.Signal, more <-chan os.Signal, grace time.Duration) {
+	signalGroup(pgid, sig)
 	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
@@ -156,6 +228,9 @@ func stopGroup(pgid int, waited <-chan error, grace time.Duration) {
 		// The leader is gone; stragglers in the group get no more grace.
 		killGroup(pgid)
 	case <-t.C:
+		killGroup(pgid)
+		<-waited
+	case <-more:
 		killGroup(pgid)
 		<-waited
 	}
@@ -211,4 +286,33 @@ func readEnvURL(name string) string {
 		return ""
 	}
 	return line
+}
+
+// NotFound reports a command that could not be started because it does
+// not exist (exit status 127 in a shell); any other start error means it
+// exists but cannot be executed (126).
+func (r Result) NotFound() bool {
+	return r.Outcome == Failed && r.Signal == "" && (errors.Is(r.Err, exec.ErrNotFound) || errors.Is(r.Err, fs.ErrNotExist))
+}
+
+// ExitStatus is the status a shell reports for the run, as env(1) and
+// timeout(1) do: the command's own when it exited, 124 after the timeout,
+// 126 when it could not be executed, 127 when it was not found, 128+N when
+// it died of (or was stopped by forwarding) signal N, 143 (SIGTERM) when ctx
+// stopped it.
+func (r Result) ExitStatus() int {
+	switch {
+	case r.Outcome == Exited:
+		return r.ExitCode
+	case r.Outcome == TimedOut:
+		return 124
+	case r.signo > 0:
+		return 128 + r.signo
+	case r.Outcome == Stopped:
+		return 128 + int(syscall.SIGTERM)
+	case r.NotFound():
+		return 127
+	default:
+		return 126
+	}
 }

@@ -4,12 +4,16 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deployctl/gh-deployctl/internal/deploy"
+	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
 func run(t *testing.T, ctx context.Context, script string, spec Spec) (Result, string) {
@@ -110,5 +114,159 @@ func TestNotFound(t *testing.T) {
 func TestProcessStart(t *testing.T) {
 	if ProcessStart(os.Getpid()) == 0 {
 		t.Fatal("no start time for this process")
+	}
+}
+
+func TestEnv(t *testing.T) {
+	d := deploy.Deployment{ID: 42, Environment: "staging", Ref: "main", SHA: "8b0fcf6", Task: "deploy",
+		Payload: []byte(`{"a":1}`), Description: "d", Creator: "octocat"}
+	got := strings.Join(Env("octo/demo", d, "https://logs.example.com/1"), "\n")
+	want := strings.Join([]string{"DEPLOY_ID=42", "DEPLOY_REPO=octo/demo", "DEPLOY_ENVIRONMENT=staging", "DEPLOY_REF=main",
+		"DEPLOY_SHA=8b0fcf6", "DEPLOY_TASK=deploy", `DEPLOY_PAYLOAD={"a":1}`, "DEPLOY_DESCRIPTION=d", "DEPLOY_CREATOR=octocat",
+		"DEPLOY_LOG_URL=https://logs.example.com/1"}, "\n")
+	if got != want {
+		t.Fatalf("Env:\n%s\nwant:\n%s", got, want)
+	}
+	if strings.Contains(strings.Join(Env("octo/demo", d, ""), "\n"), "DEPLOY_LOG_URL") {
+		t.Fatal("DEPLOY_LOG_URL without a log URL")
+	}
+}
+
+// TestPassThrough: without a Log the command reads Stdin and writes Stdout
+// and Stderr; Env replaces a variable of the base environment; a temporary
+// environment URL file is made and removed.
+func TestPassThrough(t *testing.T) {
+	var stdout, stderr strings.Builder
+	var urlFile string
+	res := Run(context.Background(), Spec{
+		Argv:    []string{"sh", "-c", `read line; echo "out $line $DEPLOY_ID"; echo err >&2; echo "$DEPLOY_ENVIRONMENT_URL_FILE" >&2; echo https://app.example.com > "$DEPLOY_ENVIRONMENT_URL_FILE"`},
+		BaseEnv: []string{"PATH=" + os.Getenv("PATH"), "DEPLOY_ID=stale"},
+		Env:     []string{"DEPLOY_ID=7"},
+		Stdin:   strings.NewReader("hello\n"), Stdout: &stdout, Stderr: &stderr,
+	})
+	if res.Outcome != Exited || res.ExitCode != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	if stdout.String() != "out hello 7\n" {
+		t.Fatalf("stdout %q", stdout.String())
+	}
+	errLines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(errLines) != 2 || errLines[0] != "err" {
+		t.Fatalf("stderr %q", stderr.String())
+	}
+	urlFile = errLines[1]
+	if res.EnvironmentURL != "https://app.example.com" {
+		t.Fatalf("environment url %q", res.EnvironmentURL)
+	}
+	if _, err := os.Stat(filepath.Dir(urlFile)); !os.IsNotExist(err) {
+		t.Fatalf("temporary directory %s left behind: %v", filepath.Dir(urlFile), err)
+	}
+}
+
+// TestSignalForwarded: a signal on Spec.Signals reaches the whole group;
+// the run ends Stopped with that signal even though the command exits 0
+// on it, and maps to 128+N.
+func TestSignalForwarded(t *testing.T) {
+	dir := t.TempDir()
+	ready, got := filepath.Join(dir, "ready"), filepath.Join(dir, "got")
+	sigs := make(chan os.Signal, 2)
+	go func() {
+		waitFile(t, ready)
+		sigs <- syscall.SIGINT
+	}()
+	res := Run(context.Background(), Spec{
+		Argv:    []string{"sh", "-c", `trap 'echo INT > ` + got + `; exit 0' INT; touch ` + ready + `; while :; do sleep 0.05; done`},
+		Signals: sigs, KillGrace: 5 * time.Second,
+	})
+	if res.Outcome != Stopped || res.Signal != "SIGINT" || res.ExitStatus() != 130 {
+		t.Fatalf("result %+v, exit status %d", res, res.ExitStatus())
+	}
+	if b, _ := os.ReadFile(got); string(b) != "INT\n" {
+		t.Fatalf("the command did not get SIGINT: %q", b)
+	}
+	state, desc := res.Final()
+	if state != status.Error || !strings.HasPrefix(desc, "Interrupted by SIGINT after ") {
+		t.Fatalf("final %s %q", state, desc)
+	}
+}
+
+// TestSecondSignalKills: a command that ignores the forwarded signal is
+// killed at the second one, long before KillGrace.
+func TestSecondSignalKills(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "ready")
+	sigs := make(chan os.Signal, 2)
+	go func() {
+		waitFile(t, ready)
+		sigs <- syscall.SIGTERM
+		sigs <- syscall.SIGTERM
+	}()
+	start := time.Now()
+	res := Run(context.Background(), Spec{
+		Argv:    []string{"sh", "-c", `trap '' TERM; touch ` + ready + `; while :; do sleep 0.05; done`},
+		Signals: sigs, KillGrace: time.Minute,
+	})
+	if res.Outcome != Stopped || res.ExitStatus() != 143 {
+		t.Fatalf("result %+v", res)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("took %v", d)
+	}
+}
+
+func waitFile(t *testing.T, name string) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(name); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Error("the command never started")
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestFinalAndExitStatus: the outcome -> final status and shell exit
+// status mapping, for real runs of each kind.
+func TestFinalAndExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	noexec := filepath.Join(dir, "noexec")
+	if err := os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, c := range []struct {
+		name  string
+		ctx   context.Context
+		spec  Spec
+		state status.State
+		desc  string
+		code  int
+	}{
+		{"success", context.Background(), Spec{Argv: []string{"true"}}, status.Success, "Deployed in ", 0},
+		{"failure", context.Background(), Spec{Argv: []string{"sh", "-c", "exit 3"}}, status.Failure, "Deploy command exited with status 3 after ", 3},
+		{"timeout", context.Background(), Spec{Argv: []string{"sleep", "30"}, Timeout: 50 * time.Millisecond}, status.Error, "Deploy command timed out after 50ms and was killed", 124},
+		{"stopped", ctx, Spec{Argv: []string{"sleep", "30"}, StopReason: "Shut down"}, status.Error, "Shut down", 143},
+		{"signal", context.Background(), Spec{Argv: []string{"sh", "-c", "kill -KILL $$"}}, status.Error, "Deploy command was killed by signal killed", 137},
+		{"not found", context.Background(), Spec{Argv: []string{filepath.Join(dir, "missing")}}, status.Error, "Deploy command could not run: ", 127},
+		{"not in PATH", context.Background(), Spec{Argv: []string{"deployctl-no-such-command"}}, status.Error, "Deploy command could not run: ", 127},
+		{"not executable", context.Background(), Spec{Argv: []string{noexec}}, status.Error, "Deploy command could not run: ", 126},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := Run(c.ctx, c.spec)
+			state, desc := res.Final()
+			if state != c.state || !strings.HasPrefix(desc, c.desc) || res.ExitStatus() != c.code {
+				t.Fatalf("%+v: final %s %q, exit status %d; want %s %q..., %d", res, state, desc, res.ExitStatus(), c.state, c.desc, c.code)
+			}
+		})
+	}
+}
+
+func TestFinalDescriptionFits(t *testing.T) {
+	res := Result{Outcome: Failed, Err: errors.New(strings.Repeat("x", 300))}
+	if _, desc := res.Final(); len([]rune(desc)) != status.MaxDescription || !strings.HasSuffix(desc, "…") {
+		t.Fatalf("description %q", desc)
 	}
 }

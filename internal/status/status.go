@@ -72,6 +72,15 @@ func CheckDescription(d string) error {
 	return nil
 }
 
+// FitDescription shortens d to what GitHub accepts, ending it with "…" when
+// it had to cut.
+func FitDescription(d string) string {
+	if r := []rune(d); len(r) > MaxDescription {
+		return string(r[:MaxDescription-1]) + "…"
+	}
+	return d
+}
+
 // Status is one deployment status as deployctl shows it. The JSON names are
 // the fields of --json.
 type Status struct {

@@ -1,0 +1,60 @@
+package runner
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/deployctl/gh-deployctl/internal/status"
+)
+
+// Final is the deployment status a run ends with, in one place for every
+// caller: success when the command exited 0, failure when it exited with
+// another status (named in the description), error when it died of a
+// signal, timed out, could not start, or was stopped or interrupted.
+func (r Result) Final() (status.State, string) {
+	secs := r.Duration.Round(100 * time.Millisecond)
+	var state status.State
+	var desc string
+	switch {
+	case r.Outcome == Exited && r.ExitCode == 0:
+		state, desc = status.Success, fmt.Sprintf("Deployed in %v", secs)
+	case r.Outcome == Exited:
+		state, desc = status.Failure, fmt.Sprintf("Deploy command exited with status %d after %v", r.ExitCode, secs)
+	case r.Outcome == TimedOut:
+		state, desc = status.Error, fmt.Sprintf("Deploy command timed out after %v and was killed", r.timeout)
+	case r.Outcome == Stopped && r.Signal != "":
+		state, desc = status.Error, fmt.Sprintf("Interrupted by %s after %v; the deploy command was stopped", r.Signal, secs)
+	case r.Outcome == Stopped:
+		state, desc = status.Error, r.stopReason
+	case r.Signal != "":
+		state, desc = status.Error, "Deploy command was killed by signal "+r.Signal
+	default:
+		msg := "unknown error"
+		if r.Err != nil {
+			msg = r.Err.Error()
+		}
+		state, desc = status.Error, "Deploy command could not run: "+msg
+	}
+	return state, status.FitDescription(desc)
+}
+
+func signalNumber(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return int(s)
+	}
+	return 0
+}
+
+// signalName is a signal as people write it (SIGINT rather than
+// "interrupt").
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
