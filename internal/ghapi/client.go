@@ -23,6 +23,9 @@ type Client struct {
 	HTTP *http.Client
 	// REST is go-github on HTTP, pointed at Target.RESTURL.
 	REST *github.Client
+	// Conditional remembers ETag'd answers; every GET through HTTP is sent
+	// with If-None-Match when it holds one (see conditional.go).
+	Conditional *ConditionalCache
 }
 
 // ClientOptions are the seams for tests and for the listener.
@@ -38,6 +41,9 @@ type ClientOptions struct {
 	UserAgent string
 	// Timeout bounds each request, retries included (none if zero).
 	Timeout time.Duration
+	// Conditional is the ETag cache GETs are revalidated against (nil: a
+	// new one for this client). Share one to share what was learnt.
+	Conditional *ConditionalCache
 }
 
 // NewClient builds the clients for t.
@@ -60,10 +66,16 @@ func NewClient(t Target, opts ClientOptions) (*Client, error) {
 	// token to ghe.example.com:8443 only by accident and to other hosts of
 	// the same domain on purpose. The guard sets the token for exactly the
 	// API's host:port and strips it from every other request.
+	if opts.Conditional == nil {
+		opts.Conditional = NewConditionalCache(0)
+	}
 	inner := &tokenGuard{
 		token:   t.Token,
 		allowed: map[string]bool{t.RESTURL.Host: true, t.GraphQLURL.Host: true},
-		next:    &retryTransport{policy: opts.Retry, next: opts.Transport},
+		next: &conditionalTransport{
+			cache: opts.Conditional,
+			next:  &retryTransport{policy: opts.Retry, next: opts.Transport},
+		},
 	}
 	headers := map[string]string{
 		"Accept": "application/vnd.github+json",
@@ -89,7 +101,7 @@ func NewClient(t Target, opts ClientOptions) (*Client, error) {
 	if opts.UserAgent != "" {
 		rest.UserAgent = opts.UserAgent
 	}
-	return &Client{Target: t, HTTP: hc, REST: rest}, nil
+	return &Client{Target: t, HTTP: hc, REST: rest, Conditional: opts.Conditional}, nil
 }
 
 type tokenGuard struct {

@@ -56,6 +56,7 @@ type Server struct {
 	nextStatusID     int64
 	nextRequestID    int64
 	rateUsed         int
+	usage            RateUsage // conditional.go
 	requests         []Request
 	failures         []*failure
 	violations       []string
@@ -330,6 +331,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+
+	s.conditional(r, rec, path == "/graphql")
 
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{
