@@ -9,6 +9,7 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 )
@@ -19,7 +20,7 @@ var completionShells = []string{"bash", "zsh", "fish", "powershell"}
 // NewCmdCompletion builds `deployctl completion <shell>`. The scripts only
 // hold cobra's generic machinery: they ask the binary itself (its hidden
 // __complete command) what to offer, so they stay valid as commands change.
-func NewCmdCompletion(f *Factory) *cobra.Command {
+func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
 	var noDesc bool
 	c := &cobra.Command{
 		Use:   "completion <bash|zsh|fish|powershell>",
@@ -57,7 +58,7 @@ func NewCmdCompletion(f *Factory) *cobra.Command {
 		DisableFlagsInUseLine: true,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErrorf("expected one shell (%s), got %d argument(s)", strings.Join(completionShells, ", "), len(args))
+				return cmdutil.Usagef("expected one shell (%s), got %d argument(s)", strings.Join(completionShells, ", "), len(args))
 			}
 			return nil
 		},
@@ -87,7 +88,7 @@ func WriteCompletion(root *cobra.Command, shell string, descriptions bool, w int
 		}
 		return root.GenPowerShellCompletion(w)
 	}
-	return usageErrorf("unsupported shell %q: expected one of %s", shell, strings.Join(completionShells, ", "))
+	return cmdutil.Usagef("unsupported shell %q: expected one of %s", shell, strings.Join(completionShells, ", "))
 }
 
 // completionTimeout bounds the API call behind a completion: a shell waits
@@ -96,7 +97,7 @@ const completionTimeout = 2 * time.Second
 
 // addDynamicCompletions offers the repository's environments to every
 // command with an -e/--environment flag.
-func addDynamicCompletions(c *cobra.Command, f *Factory) {
+func addDynamicCompletions(c *cobra.Command, f *cmdutil.Factory) {
 	if c.LocalFlags().Lookup("environment") != nil {
 		if _, ok := c.GetFlagCompletionFunc("environment"); !ok {
 			_ = c.RegisterFlagCompletionFunc("environment", completeEnvironments(f))
@@ -111,7 +112,7 @@ func addDynamicCompletions(c *cobra.Command, f *Factory) {
 // would act on. Without a repository, a token or the network it offers
 // nothing and says nothing: a completion must never print errors or wait
 // long.
-func completeEnvironments(f *Factory) cobra.CompletionFunc {
+func completeEnvironments(f *cmdutil.Factory) cobra.CompletionFunc {
 	return func(c *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		// __complete skips the pre-run hooks; flags from DEPLOYCTL_* and the
 		// config file (a repo: default, say) still count.
@@ -119,7 +120,7 @@ func completeEnvironments(f *Factory) cobra.CompletionFunc {
 		_ = applyConfig(c, f, configFlag)
 		repoFlag, _ := c.Flags().GetString("repo")
 
-		ctx, cancel := context.WithTimeout(contextOf(c), completionTimeout)
+		ctx, cancel := context.WithTimeout(cmdutil.ContextOf(c), completionTimeout)
 		defer cancel()
 		names, err := environmentNames(ctx, f, repoFlag)
 		if err != nil {
@@ -135,7 +136,7 @@ func completeEnvironments(f *Factory) cobra.CompletionFunc {
 	}
 }
 
-func environmentNames(ctx context.Context, f *Factory, repoFlag string) ([]string, error) {
+func environmentNames(ctx context.Context, f *cmdutil.Factory, repoFlag string) ([]string, error) {
 	repo, err := f.Repo(repoFlag)
 	if err != nil {
 		return nil, err

@@ -13,13 +13,14 @@ import (
 	"github.com/cli/go-gh/v2/pkg/repository"
 	"github.com/spf13/cobra"
 
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
 
 // completionFactory is a Factory whose environment is env and nothing of
 // the user's: gh's config directory is an empty temporary one.
-func completionFactory(t *testing.T, exe string, env map[string]string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
+func completionFactory(t *testing.T, exe string, env map[string]string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	t.Setenv("GH_CONFIG_DIR", t.TempDir()) // go-gh reads the real environment
 	t.Setenv("GH_TOKEN", "")
@@ -29,11 +30,11 @@ func completionFactory(t *testing.T, exe string, env map[string]string) (*Factor
 		env = map[string]string{}
 	}
 	env["XDG_CONFIG_HOME"] = t.TempDir()
-	return &Factory{
+	return &cmdutil.Factory{
 		IOStreams:  ios,
 		Getenv:     func(k string) string { return env[k] },
 		Now:        time.Now,
-		Version:    BuildInfo{Version: "1.0.0"},
+		Version:    cmdutil.BuildInfo{Version: "1.0.0"},
 		Executable: exe,
 		CurrentRepo: func() (repository.Repository, error) {
 			return repository.Repository{}, errors.New("not a git repository")
@@ -43,7 +44,7 @@ func completionFactory(t *testing.T, exe string, env map[string]string) (*Factor
 
 // complete runs the hidden __complete command as a shell would and returns
 // the candidates and the directive line.
-func complete(t *testing.T, f *Factory, args ...string) ([]string, string) {
+func complete(t *testing.T, f *cmdutil.Factory, args ...string) ([]string, string) {
 	t.Helper()
 	out := f.IOStreams.Out.(*bytes.Buffer)
 	out.Reset()
@@ -199,28 +200,11 @@ func TestCompletionCommand(t *testing.T) {
 	for _, args := range [][]string{{"completion"}, {"completion", "tcsh"}, {"completion", "bash", "zsh"}} {
 		f, _, errOut := completionFactory(t, "deployctl", nil)
 		err := Execute(context.Background(), f, args)
-		if ExitCode(err) != ExitUsage {
-			t.Errorf("%q: exit %d, want %d (%v)", args, ExitCode(err), ExitUsage, err)
+		if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			t.Errorf("%q: exit %d, want %d (%v)", args, cmdutil.ExitCode(err), cmdutil.ExitUsage, err)
 		}
 		if !strings.Contains(errOut.String(), "bash") {
 			t.Errorf("%q: error does not name the shells: %s", args, errOut)
-		}
-	}
-}
-
-func TestExecutableName(t *testing.T) {
-	for arg0, want := range map[string]string{
-		"deployctl":                "deployctl",
-		"/usr/local/bin/deployctl": "deployctl",
-		"./gh-deployctl":           "gh deployctl",
-		"/home/u/.local/share/gh/extensions/gh-deployctl/gh-deployctl":                 "gh deployctl",
-		`C:\Users\u\AppData\Local\GitHub CLI\extensions\gh-deployctl\gh-deployctl.exe`: "gh deployctl",
-		`C:\tools\deployctl.exe`:    "deployctl",
-		"deployctl.test":            "deployctl",
-		"/tmp/go-build123/exe/main": "deployctl",
-	} {
-		if got := executableName(arg0, func(string) string { return "" }); got != want {
-			t.Errorf("executableName(%q) = %q, want %q", arg0, got, want)
 		}
 	}
 }
@@ -273,8 +257,8 @@ func TestHelpAsExtension(t *testing.T) {
 	} {
 		f, _, errOut := completionFactory(t, "gh deployctl", nil)
 		err := Execute(context.Background(), f, strings.Fields(args))
-		if ExitCode(err) != ExitUsage || !strings.HasSuffix(errOut.String(), want) {
-			t.Errorf("%s: exit %d, stderr %q, want it to end in %q", args, ExitCode(err), errOut, want)
+		if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.HasSuffix(errOut.String(), want) {
+			t.Errorf("%s: exit %d, stderr %q, want it to end in %q", args, cmdutil.ExitCode(err), errOut, want)
 		}
 	}
 }

@@ -12,13 +12,15 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 )
 
 // applyConfig gives every flag the user did not set its value from, in
 // order, DEPLOYCTL_<FLAG>, the config file's section for this command, and
 // the config file's top level. It runs once, before the command, so
 // commands only ever read their Options.
-func applyConfig(c *cobra.Command, f *Factory, configFlag string) error {
+func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string) error {
 	v := viper.New()
 	path, explicit := configFlag, configFlag != ""
 	if !explicit {
@@ -38,7 +40,7 @@ func applyConfig(c *cobra.Command, f *Factory, configFlag string) error {
 	if err := v.ReadInConfig(); err != nil {
 		var notFound *fs.PathError
 		if explicit || !errors.As(err, &notFound) {
-			return usageErrorf("config file %s: %v", path, err)
+			return cmdutil.Usagef("config file %s: %v", path, err)
 		}
 	}
 	section := configSection(c)
@@ -50,14 +52,14 @@ func applyConfig(c *cobra.Command, f *Factory, configFlag string) error {
 		}
 		env := "DEPLOYCTL_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
 		value, from, ok := f.Getenv(env), env, f.Getenv(env) != ""
-		source := fromEnv
+		source := cmdutil.FromEnv
 		if !ok {
 			for i, key := range []string{section + "." + fl.Name, fl.Name} {
 				if strings.HasPrefix(key, ".") || !v.IsSet(key) {
 					continue
 				}
 				value, from, ok = configString(v.Get(key)), path+": "+key, true
-				source = []int{fromConfigSection, fromConfigTop}[i]
+				source = []int{cmdutil.FromConfigSection, cmdutil.FromConfigTop}[i]
 				break
 			}
 		}
@@ -71,40 +73,12 @@ func applyConfig(c *cobra.Command, f *Factory, configFlag string) error {
 		if fl.Annotations == nil {
 			fl.Annotations = map[string][]string{}
 		}
-		fl.Annotations[sourceAnnotation] = []string{strconv.Itoa(source)}
+		fl.Annotations[cmdutil.SourceAnnotation] = []string{strconv.Itoa(source)}
 	})
 	if len(errs) > 0 {
-		return &UsageError{Err: errors.Join(errs...)}
+		return &cmdutil.UsageError{Err: errors.Join(errs...)}
 	}
 	return nil
-}
-
-// Where a flag's value came from, weakest first (flagSource).
-const (
-	fromDefault = iota
-	fromConfigTop
-	fromConfigSection
-	fromEnv
-	fromCommandLine
-)
-
-// sourceAnnotation marks a flag that applyConfig set, with its source.
-const sourceAnnotation = "deployctl_source"
-
-// flagSource says where the value of c's flag name came from, so that of
-// two flags that exclude each other the one given more directly wins:
-// --skip-checks on the command line over required-contexts in the config.
-func flagSource(c *cobra.Command, name string) int {
-	fl := c.Flags().Lookup(name)
-	if fl == nil || !fl.Changed {
-		return fromDefault
-	}
-	if v := fl.Annotations[sourceAnnotation]; len(v) == 1 {
-		if n, err := strconv.Atoi(v[0]); err == nil {
-			return n
-		}
-	}
-	return fromCommandLine
 }
 
 // configSection is the config file's key for c's own settings: "create",

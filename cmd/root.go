@@ -1,6 +1,8 @@
-// Package cmd is deployctl's command line: cobra commands that turn flags
-// into Options, make one call into internal/, and print the result. It holds
-// no GitHub or listener logic of its own.
+// Package cmd is deployctl's command line: the root of the command tree,
+// the config layer (flags from DEPLOYCTL_* and the config file), completions
+// and the process's entry point. Each command lives in a package of its own
+// under cmd/<noun>/<verb> (cli/cli's layout) and turns flags into Options,
+// makes one call into internal/, and prints the result.
 package cmd
 
 import (
@@ -16,11 +18,18 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
+	"github.com/deployctl/gh-deployctl/cmd/deployment/create"
+	"github.com/deployctl/gh-deployctl/cmd/deployment/get"
+	"github.com/deployctl/gh-deployctl/cmd/deployment/list"
+	"github.com/deployctl/gh-deployctl/cmd/listen"
+	"github.com/deployctl/gh-deployctl/cmd/status"
+	"github.com/deployctl/gh-deployctl/cmd/version"
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
 
 // NewCmdRoot builds the command tree.
-func NewCmdRoot(f *Factory) *cobra.Command {
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	var configFile string
 	root := &cobra.Command{
 		Use:   "deployctl <command>",
@@ -50,19 +59,19 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 	root.SetVersionTemplate(f.Executable + " version {{.Version}}\n")
 	root.PersistentFlags().StringVar(&configFile, "config", "", "Read defaults from `FILE` (default $XDG_CONFIG_HOME/deployctl/config.yaml)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &UsageError{Err: err}
+		return &cmdutil.UsageError{Err: err}
 	})
 	root.SetIn(f.IOStreams.In)
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 
 	root.AddCommand(
-		NewCmdCreate(f, nil),
-		NewCmdList(f, nil),
-		NewCmdGet(f, nil),
-		NewCmdStatus(f),
-		NewCmdListen(f, nil),
-		NewCmdVersion(f),
+		create.NewCmdCreate(f, nil),
+		list.NewCmdList(f, nil),
+		get.NewCmdGet(f, nil),
+		status.NewCmdStatus(f),
+		listen.NewCmdListen(f, nil),
+		version.NewCmdVersion(f),
 		NewCmdCompletion(f),
 	)
 	fixExamples(root, f.Executable)
@@ -96,23 +105,23 @@ func fixExamples(c *cobra.Command, exe string) {
 
 // Execute runs the command line args (without the program name) and returns
 // the error to map to an exit code; it has already been printed.
-func Execute(ctx context.Context, f *Factory, args []string) error {
+func Execute(ctx context.Context, f *cmdutil.Factory, args []string) error {
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
 	c, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return nil
 	}
-	var silent *SilentError
+	var silent *cmdutil.SilentError
 	if errors.As(err, &silent) {
 		return err
 	}
 	// Cobra reports an unknown command as a plain error; it is a usage error.
 	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
 		strings.HasPrefix(err.Error(), "unknown shorthand flag") {
-		err = &UsageError{Err: err}
+		err = &cmdutil.UsageError{Err: err}
 	}
-	var usage *UsageError
+	var usage *cmdutil.UsageError
 	errOut := f.IOStreams.ErrOut
 	fmt.Fprintln(errOut, strings.TrimRight(err.Error(), "\n"))
 	if errors.As(err, &usage) && c != nil && !strings.Contains(err.Error(), "\n") {
@@ -121,33 +130,15 @@ func Execute(ctx context.Context, f *Factory, args []string) error {
 	return err
 }
 
-// noArgs refuses positional arguments with a usage error.
-func noArgs(c *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usageErrorf("unexpected argument %q", args[0])
-	}
-	return nil
-}
-
-// exactArgs wants n positional arguments named in the command's Use.
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(c *cobra.Command, args []string) error {
-		if len(args) != n {
-			return usageErrorf("%s takes %d argument(s), got %d", c.CommandPath(), n, len(args))
-		}
-		return nil
-	}
-}
-
 // Run is the whole program for a main package: it runs os.Args with the
 // process's terminal until done or interrupted (SIGINT, SIGTERM), and
 // returns the error for main to turn into an exit code with ExitCode.
-func Run(b BuildInfo) error {
+func Run(b cmdutil.BuildInfo) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal, the next one has its default effect: an
 	// operator who will not wait for a drain ends the process at once.
 	context.AfterFunc(ctx, stop)
-	f := NewFactory(iostreams.System(), ResolveBuildInfo(b))
+	f := cmdutil.NewFactory(iostreams.System(), cmdutil.ResolveBuildInfo(b))
 	return Execute(ctx, f, os.Args[1:])
 }

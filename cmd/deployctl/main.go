@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/deployctl/gh-deployctl/cmd"
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 )
 
 // Stamped by a release build (-ldflags "-X main.version=...").
@@ -21,6 +22,6 @@ var (
 )
 
 func main() {
-	err := cmd.Run(cmd.BuildInfo{Version: version, Commit: commit, Date: date})
-	os.Exit(cmd.ExitCode(err))
+	err := cmd.Run(cmdutil.BuildInfo{Version: version, Commit: commit, Date: date})
+	os.Exit(cmdutil.ExitCode(err))
 }

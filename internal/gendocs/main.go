@@ -27,6 +27,7 @@ import (
 	"github.com/spf13/cobra/doc"
 
 	"github.com/deployctl/gh-deployctl/cmd"
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
 
@@ -88,7 +89,7 @@ func manDate(flagValue, epoch string) (time.Time, error) {
 // "deployctl" binary sees it, independent of this process's environment.
 func Root() *cobra.Command {
 	ios, _, _, _ := iostreams.Test()
-	f := cmd.NewFactory(ios, cmd.BuildInfo{Version: "dev"})
+	f := cmdutil.NewFactory(ios, cmdutil.BuildInfo{Version: "dev"})
 	f.Executable = "deployctl"
 	f.Getenv = func(string) string { return "" }
 	return cmd.NewCmdRoot(f)

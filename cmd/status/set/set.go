@@ -1,7 +1,7 @@
-package cmd
+// Package set is `deployctl status set`: add a status to a deployment.
+package set
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,31 +9,14 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/output"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
-// NewCmdStatus groups the status commands.
-func NewCmdStatus(f *Factory) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "status <command>",
-		Short: "Set and list the statuses of a deployment",
-		// Without this, cobra answers an unknown subcommand with help and exit 0.
-		Args: func(c *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usageErrorf("unknown command %q for %q", args[0], c.CommandPath())
-			}
-			return nil
-		},
-		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
-	}
-	c.AddCommand(NewCmdStatusSet(f, nil), NewCmdStatusList(f, nil))
-	return c
-}
-
-// StatusSetOptions are the inputs of `deployctl status set`.
-type StatusSetOptions struct {
-	apiOptions
+// SetOptions are the inputs of `deployctl status set`.
+type SetOptions struct {
+	cmdutil.APIOptions
 	DeploymentID   int64
 	State          status.State
 	Description    string
@@ -44,9 +27,9 @@ type StatusSetOptions struct {
 	Exporter       *output.Exporter
 }
 
-// NewCmdStatusSet builds `deployctl status set`.
-func NewCmdStatusSet(f *Factory, runF func(context.Context, *StatusSetOptions) error) *cobra.Command {
-	opts := &StatusSetOptions{apiOptions: newAPIOptions(f)}
+// NewCmdSet builds `deployctl status set`.
+func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command {
+	opts := &SetOptions{APIOptions: cmdutil.NewAPIOptions(f)}
 	var autoInactive bool
 	c := &cobra.Command{
 		Use:   "set [<deployment-id>] <state>",
@@ -65,7 +48,7 @@ func NewCmdStatusSet(f *Factory, runF func(context.Context, *StatusSetOptions) e
 		`),
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) < 1 || len(args) > 2 {
-				return usageErrorf("expected [<deployment-id>] <state>, got %d argument(s)", len(args))
+				return cmdutil.Usagef("expected [<deployment-id>] <state>, got %d argument(s)", len(args))
 			}
 			return nil
 		},
@@ -78,16 +61,16 @@ func NewCmdStatusSet(f *Factory, runF func(context.Context, *StatusSetOptions) e
 		RunE: func(c *cobra.Command, args []string) error {
 			state, err := status.ParseState(args[len(args)-1])
 			if err != nil {
-				return &UsageError{Err: err}
+				return &cmdutil.UsageError{Err: err}
 			}
 			opts.State = state
 			if len(args) == 2 {
-				if opts.DeploymentID, err = parseID(args[0]); err != nil {
+				if opts.DeploymentID, err = cmdutil.ParseID(args[0]); err != nil {
 					return err
 				}
 			}
 			if err := status.CheckDescription(opts.Description); err != nil {
-				return &UsageError{Err: err}
+				return &cmdutil.UsageError{Err: err}
 			}
 			if c.Flags().Changed("auto-inactive") {
 				opts.AutoInactive = &autoInactive
@@ -96,40 +79,41 @@ func NewCmdStatusSet(f *Factory, runF func(context.Context, *StatusSetOptions) e
 				// The event's ID belongs to the event's repository: only
 				// --repo on the command line overrides it, not a default
 				// from DEPLOYCTL_REPO or the config file.
-				if err := opts.fromEvent(flagSource(c, "repo") == fromCommandLine); err != nil {
+				if err := opts.fromEvent(cmdutil.FlagSource(c, "repo") == cmdutil.FromCommandLine); err != nil {
 					return err
 				}
 			}
+			opts.Context = cmdutil.ContextOf(c)
 			if runF != nil {
-				return runF(contextOf(c), opts)
+				return runF(opts)
 			}
-			return statusSetRun(contextOf(c), opts)
+			return setRun(opts)
 		},
 	}
-	opts.bind(f, c)
+	opts.Bind(f, c)
 	fl := c.Flags()
 	fl.StringVarP(&opts.Description, "description", "d", "", fmt.Sprintf("Short `description` of the status (at most %d characters)", status.MaxDescription))
 	fl.StringVar(&opts.LogURL, "log-url", "", "`URL` of the deployment's log")
 	fl.StringVar(&opts.EnvironmentURL, "environment-url", "", "`URL` of the deployed environment")
 	fl.StringVarP(&opts.Environment, "environment", "e", "", "Move the deployment to `environment`")
 	fl.BoolVar(&autoInactive, "auto-inactive", false, "Mark earlier deployments to the environment inactive on success (sent only when given; GitHub's default is true)")
-	addJSONFlags(c, &opts.Exporter, output.FieldsOf(status.Status{}))
+	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(status.Status{}))
 	return c
 }
 
 // fromEvent takes the deployment (and the repository, unless repoGiven on
 // the command line) from a workflow's deployment event.
-func (opts *StatusSetOptions) fromEvent(repoGiven bool) error {
+func (opts *SetOptions) fromEvent(repoGiven bool) error {
 	path := opts.Getenv("GITHUB_EVENT_PATH")
 	if path == "" {
-		return usageErrorf("no deployment ID given, and GITHUB_EVENT_PATH is not set (it is, in a workflow that runs on: deployment)")
+		return cmdutil.Usagef("no deployment ID given, and GITHUB_EVENT_PATH is not set (it is, in a workflow that runs on: deployment)")
 	}
 	ev, err := status.ReadEvent(path)
 	if errors.Is(err, status.ErrNoDeploymentEvent) {
-		return usageErrorf("no deployment ID given, and GITHUB_EVENT_PATH holds no deployment event; pass the ID")
+		return cmdutil.Usagef("no deployment ID given, and GITHUB_EVENT_PATH holds no deployment event; pass the ID")
 	}
 	if err != nil {
-		return &UsageError{Err: err}
+		return &cmdutil.UsageError{Err: err}
 	}
 	opts.DeploymentID = ev.DeploymentID
 	if !repoGiven && ev.Repo != "" {
@@ -138,12 +122,12 @@ func (opts *StatusSetOptions) fromEvent(repoGiven bool) error {
 	return nil
 }
 
-func statusSetRun(ctx context.Context, opts *StatusSetOptions) error {
-	repo, client, err := opts.connect()
+func setRun(opts *SetOptions) error {
+	repo, client, err := opts.Connect()
 	if err != nil {
 		return err
 	}
-	s, err := status.Set(ctx, client, repo, opts.DeploymentID, status.SetRequest{
+	s, err := status.Set(opts.Context, client, repo, opts.DeploymentID, status.SetRequest{
 		State:          opts.State,
 		Description:    opts.Description,
 		LogURL:         opts.LogURL,
@@ -165,54 +149,4 @@ func statusSetRun(ctx context.Context, opts *StatusSetOptions) error {
 		_, err = fmt.Fprintln(ios.Out, s.ID)
 	}
 	return err
-}
-
-// StatusListOptions are the inputs of `deployctl status list`.
-type StatusListOptions struct {
-	apiOptions
-	DeploymentID int64
-	Exporter     *output.Exporter
-}
-
-// NewCmdStatusList builds `deployctl status list`.
-func NewCmdStatusList(f *Factory, runF func(context.Context, *StatusListOptions) error) *cobra.Command {
-	opts := &StatusListOptions{apiOptions: newAPIOptions(f)}
-	c := &cobra.Command{
-		Use:     "list <deployment-id>",
-		Aliases: []string{"ls"},
-		Short:   "List a deployment's statuses, newest first",
-		Example: heredoc.Doc(`
-			$ deployctl status list 1234
-			$ deployctl status list 1234 --json state,createdAt --jq '.[0].state'
-		`),
-		Args: deploymentIDArg(&opts.DeploymentID),
-		RunE: func(c *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(contextOf(c), opts)
-			}
-			return statusListRun(contextOf(c), opts)
-		},
-	}
-	opts.bind(f, c)
-	addJSONFlags(c, &opts.Exporter, output.FieldsOf(status.Status{}))
-	return c
-}
-
-func statusListRun(ctx context.Context, opts *StatusListOptions) error {
-	repo, client, err := opts.connect()
-	if err != nil {
-		return err
-	}
-	statuses, err := status.List(ctx, client, repo, opts.DeploymentID)
-	if err != nil {
-		return err
-	}
-	if opts.Exporter != nil {
-		return opts.Exporter.Write(opts.IO, statuses)
-	}
-	if len(statuses) == 0 && opts.IO.IsStdoutTTY() {
-		fmt.Fprintf(opts.IO.ErrOut, "Deployment %d has no statuses\n", opts.DeploymentID)
-		return nil
-	}
-	return statusTable(opts.apiOptions, statuses, "")
 }

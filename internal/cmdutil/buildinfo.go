@@ -1,12 +1,9 @@
-package cmd
+package cmdutil
 
 import (
-	"fmt"
 	"runtime"
 	"runtime/debug"
 	"strings"
-
-	"github.com/spf13/cobra"
 )
 
 // BuildInfo says which build of deployctl this is. The release build stamps
@@ -113,17 +110,4 @@ func (b BuildInfo) String() string {
 		version = "dev"
 	}
 	return version + " (" + strings.Join(parts, ", ") + ")"
-}
-
-// NewCmdVersion prints what --version prints.
-func NewCmdVersion(f *Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Show deployctl's version, commit, build date and Go version",
-		Args:  noArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(f.IOStreams.Out, "%s version %s\n", f.Executable, f.Version)
-			return err
-		},
-	}
 }

@@ -1,7 +1,7 @@
-package cmd
+// Package list is `deployctl list`: deployments, newest first.
+package list
 
 import (
-	"context"
 	"fmt"
 	"slices"
 
@@ -9,13 +9,14 @@ import (
 	"github.com/cli/go-gh/v2/pkg/tableprinter"
 	"github.com/spf13/cobra"
 
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/output"
 )
 
 // ListOptions are the inputs of `deployctl list`.
 type ListOptions struct {
-	apiOptions
+	cmdutil.APIOptions
 	Environment string
 	Ref         string
 	SHA         string
@@ -25,8 +26,8 @@ type ListOptions struct {
 }
 
 // NewCmdList builds `deployctl list`.
-func NewCmdList(f *Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
-	opts := &ListOptions{apiOptions: newAPIOptions(f)}
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{APIOptions: cmdutil.NewAPIOptions(f)}
 	c := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -42,30 +43,31 @@ func NewCmdList(f *Factory, runF func(context.Context, *ListOptions) error) *cob
 			$ deployctl list --environment production --limit 5
 			$ deployctl list --json id,state --jq '.[] | select(.state == "failure") | .id'
 		`),
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if opts.Limit < 1 {
-				return usageErrorf("invalid value for --limit: %d (must be at least 1)", opts.Limit)
+				return cmdutil.Usagef("invalid value for --limit: %d (must be at least 1)", opts.Limit)
 			}
+			opts.Context = cmdutil.ContextOf(c)
 			if runF != nil {
-				return runF(contextOf(c), opts)
+				return runF(opts)
 			}
-			return listRun(contextOf(c), opts)
+			return listRun(opts)
 		},
 	}
-	opts.bind(f, c)
+	opts.Bind(f, c)
 	fl := c.Flags()
 	fl.StringVarP(&opts.Environment, "environment", "e", "", "Only deployments to `environment`")
 	fl.StringVar(&opts.Ref, "ref", "", "Only deployments of `ref` (branch, tag or SHA, as it was created)")
 	fl.StringVar(&opts.SHA, "sha", "", "Only deployments of commit `SHA`")
 	fl.StringVar(&opts.Task, "task", "", "Only deployments with `task`")
 	fl.IntVarP(&opts.Limit, "limit", "L", 30, "Maximum number of deployments to list")
-	addJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Deployment{}))
+	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Deployment{}))
 	return c
 }
 
-func listRun(ctx context.Context, opts *ListOptions) error {
-	repo, client, err := opts.connect()
+func listRun(opts *ListOptions) error {
+	repo, client, err := opts.Connect()
 	if err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if e := opts.Exporter; e != nil {
 		lo.EnvironmentFlags = slices.Contains(e.Fields, "transient") || slices.Contains(e.Fields, "production")
 	}
-	deps, err := deploy.List(ctx, client, repo, lo)
+	deps, err := deploy.List(opts.Context, client, repo, lo)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package cmd
+package cmdutil
 
 import (
 	"fmt"
@@ -9,9 +9,9 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/output"
 )
 
-// addJSONFlags adds --json, --jq and --template to c. *exporter is set when
+// AddJSONFlags adds --json, --jq and --template to c. *exporter is set when
 // --json is given; fields are the names --json accepts.
-func addJSONFlags(c *cobra.Command, exporter **output.Exporter, fields []string) {
+func AddJSONFlags(c *cobra.Command, exporter **output.Exporter, fields []string) {
 	var e output.Exporter
 	c.Flags().StringSliceVar(&e.Fields, "json", nil, "Output JSON with the specified `fields`")
 	c.Flags().StringVarP(&e.JQ, "jq", "q", "", "Filter JSON output using a jq `expression`")
@@ -39,10 +39,10 @@ func addJSONFlags(c *cobra.Command, exporter **output.Exporter, fields []string)
 		}
 		jsonSet := c.Flags().Changed("json")
 		if (e.JQ != "" || e.Template != "") && !jsonSet {
-			return usageErrorf("cannot use `--jq` or `--template` without specifying `--json`")
+			return Usagef("cannot use `--jq` or `--template` without specifying `--json`")
 		}
 		if e.JQ != "" && e.Template != "" {
-			return usageErrorf("cannot use `--jq` and `--template` together")
+			return Usagef("cannot use `--jq` and `--template` together")
 		}
 		if !jsonSet {
 			return nil

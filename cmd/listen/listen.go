@@ -1,4 +1,5 @@
-package cmd
+// Package listen is `deployctl listen`: the webhook handler's command line.
+package listen
 
 import (
 	"context"
@@ -13,17 +14,19 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
-	"github.com/deployctl/gh-deployctl/internal/listen"
+	listener "github.com/deployctl/gh-deployctl/internal/listen"
 	"github.com/deployctl/gh-deployctl/internal/runner"
 )
 
 // ListenOptions are the inputs of `deployctl listen`.
 type ListenOptions struct {
-	IO     *iostreams.IOStreams
-	Getenv func(string) string
-	Client func(host string) (*ghapi.Client, error)
+	Context context.Context
+	IO      *iostreams.IOStreams
+	Getenv  func(string) string
+	Client  func(host string) (*ghapi.Client, error)
 
 	Addr               string
 	Path               string
@@ -44,8 +47,8 @@ type ListenOptions struct {
 }
 
 // NewCmdListen builds `deployctl listen`.
-func NewCmdListen(f *Factory, runF func(context.Context, *ListenOptions) error) *cobra.Command {
-	opts := &ListenOptions{IO: f.IOStreams, Getenv: f.Getenv, Client: f.Client}
+func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Command {
+	opts := &ListenOptions{Context: context.Background(), IO: f.IOStreams, Getenv: f.Getenv, Client: f.Client}
 	c := &cobra.Command{
 		Use:   "listen",
 		Short: "Run deployments from GitHub's webhooks",
@@ -74,43 +77,44 @@ func NewCmdListen(f *Factory, runF func(context.Context, *ListenOptions) error) 
 			$ gh webhook forward --repo octo/demo --events pull_request,deployment,deployment_status \
 			    --url http://127.0.0.1:4567/event_handler --secret "$DEPLOYCTL_WEBHOOK_SECRET"
 		`),
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			opts.Context = cmdutil.ContextOf(c)
 			if runF != nil {
-				return runF(contextOf(c), opts)
+				return runF(opts)
 			}
-			return listenRun(contextOf(c), opts)
+			return listenRun(opts)
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&opts.Addr, "addr", listen.DefaultAddr, "Listen on `HOST:PORT`")
-	fl.StringVar(&opts.Path, "path", listen.DefaultPath, "Receive webhooks on this URL `path`")
+	fl.StringVar(&opts.Addr, "addr", listener.DefaultAddr, "Listen on `HOST:PORT`")
+	fl.StringVar(&opts.Path, "path", listener.DefaultPath, "Receive webhooks on this URL `path`")
 	fl.StringVar(&opts.Secret, "secret", "", "Webhook `secret` (also DEPLOYCTL_WEBHOOK_SECRET)")
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "Read the webhook secret from `FILE`")
 	fl.BoolVar(&opts.InsecureSkipVerify, "insecure-skip-verify", false, "Accept deliveries without checking their signature")
 	fl.StringVar(&opts.StateDir, "state-dir", "", "Keep the journal and deploy logs in `DIR` (default $XDG_STATE_HOME/deployctl/listen)")
 	fl.StringVar(&opts.Exec, "exec", "", "Run `CMD` for each deployment (without it, deployments are only logged)")
-	fl.StringVarP(&opts.Environment, "environment", "e", listen.DefaultEnvironment, "Deploy merged pull requests to `environment`")
+	fl.StringVarP(&opts.Environment, "environment", "e", listener.DefaultEnvironment, "Deploy merged pull requests to `environment`")
 	fl.StringVar(&opts.Base, "base", "", "Deploy pull requests merged into branches matching `GLOB` (default: the default branch)")
 	fl.BoolVar(&opts.NoCreateOnMerge, "no-create-on-merge", false, "Do not create deployments for merged pull requests")
 	fl.StringVar(&opts.EnvironmentFilter, "environment-filter", "*", "Run only deployments to environments matching `GLOB`")
 	fl.IntVar(&opts.Concurrency, "concurrency", 1, "Run up to `N` deployments at once (one per repository and environment)")
-	fl.DurationVar(&opts.Timeout, "timeout", listen.DefaultTimeout, "Kill a deploy command after `DURATION`")
-	fl.DurationVar(&opts.ShutdownGrace, "shutdown-grace", listen.DefaultShutdownGrace, "On SIGINT/SIGTERM, let running deployments finish for `DURATION`")
+	fl.DurationVar(&opts.Timeout, "timeout", listener.DefaultTimeout, "Kill a deploy command after `DURATION`")
+	fl.DurationVar(&opts.ShutdownGrace, "shutdown-grace", listener.DefaultShutdownGrace, "On SIGINT/SIGTERM, let running deployments finish for `DURATION`")
 	fl.StringVar(&opts.LogURLBase, "log-url-base", "", "Serve deploy logs under `URL`/logs/<token> and link them from the statuses")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "Log `format`: text or json")
 	return c
 }
 
-func listenRun(ctx context.Context, opts *ListenOptions) error {
+func listenRun(opts *ListenOptions) error {
 	if opts.LogFormat != "text" && opts.LogFormat != "json" {
-		return usageErrorf("--log-format must be text or json, not %q", opts.LogFormat)
+		return cmdutil.Usagef("--log-format must be text or json, not %q", opts.LogFormat)
 	}
 	if opts.Concurrency < 1 {
-		return usageErrorf("--concurrency must be at least 1")
+		return cmdutil.Usagef("--concurrency must be at least 1")
 	}
 	if opts.Timeout <= 0 || opts.ShutdownGrace <= 0 {
-		return usageErrorf("--timeout and --shutdown-grace must be positive durations")
+		return cmdutil.Usagef("--timeout and --shutdown-grace must be positive durations")
 	}
 	secret, err := listenSecret(opts)
 	if err != nil {
@@ -119,7 +123,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	var argv []string
 	if opts.Exec != "" {
 		if argv, err = runner.Parse(opts.Exec); err != nil {
-			return &UsageError{Err: err}
+			return &cmdutil.UsageError{Err: err}
 		}
 	}
 	stateDir := opts.StateDir
@@ -132,22 +136,22 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	if filter == "*" {
 		filter = ""
 	}
-	listen.TuneGC(opts.Getenv)
+	listener.TuneGC(opts.Getenv)
 	// The log goes out from a goroutine of its own (many lines a write in a
 	// burst); what is left is written before the command returns.
-	logw := listen.NewLogWriter(opts.IO.ErrOut)
+	logw := listener.NewLogWriter(opts.IO.ErrOut)
 	defer logw.Close()
-	lo := listen.Options{
+	lo := listener.Options{
 		Addr: opts.Addr, Path: opts.Path, Secret: secret, Insecure: opts.InsecureSkipVerify, StateDir: stateDir,
 		Exec: argv, Environment: opts.Environment, Base: opts.Base, NoCreateOnMerge: opts.NoCreateOnMerge,
 		EnvironmentFilter: filter, Concurrency: opts.Concurrency, Timeout: opts.Timeout,
 		ShutdownGrace: opts.ShutdownGrace, LogURLBase: opts.LogURLBase,
 		Client: func() (*ghapi.Client, error) { return opts.Client("") },
-		Log:    listen.NewLogger(logw, opts.LogFormat, slog.LevelInfo),
+		Log:    listener.NewLogger(logw, opts.LogFormat, slog.LevelInfo),
 	}
-	err = listen.Run(ctx, lo)
-	if errors.Is(err, listen.ErrNoSecret) {
-		return &UsageError{Err: err}
+	err = listener.Run(opts.Context, lo)
+	if errors.Is(err, listener.ErrNoSecret) {
+		return &cmdutil.UsageError{Err: err}
 	}
 	return err
 }
@@ -156,7 +160,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 // DEPLOYCTL_WEBHOOK_SECRET, in that order.
 func listenSecret(opts *ListenOptions) ([]byte, error) {
 	if opts.Secret != "" && opts.SecretFile != "" {
-		return nil, usageErrorf("specify only one of `--secret` or `--secret-file`")
+		return nil, cmdutil.Usagef("specify only one of `--secret` or `--secret-file`")
 	}
 	switch {
 	case opts.Secret != "":
@@ -164,11 +168,11 @@ func listenSecret(opts *ListenOptions) ([]byte, error) {
 	case opts.SecretFile != "":
 		b, err := os.ReadFile(opts.SecretFile)
 		if err != nil {
-			return nil, usageErrorf("--secret-file: %v", err)
+			return nil, cmdutil.Usagef("--secret-file: %v", err)
 		}
 		s := strings.TrimRight(string(b), "\r\n")
 		if s == "" {
-			return nil, usageErrorf("--secret-file %s is empty", opts.SecretFile)
+			return nil, cmdutil.Usagef("--secret-file %s is empty", opts.SecretFile)
 		}
 		return []byte(s), nil
 	}
@@ -178,7 +182,7 @@ func listenSecret(opts *ListenOptions) ([]byte, error) {
 	if opts.InsecureSkipVerify {
 		return nil, nil
 	}
-	return nil, &UsageError{Err: listen.ErrNoSecret}
+	return nil, &cmdutil.UsageError{Err: listener.ErrNoSecret}
 }
 
 func defaultStateDir(getenv func(string) string) (string, error) {

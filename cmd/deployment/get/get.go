@@ -1,29 +1,28 @@
-package cmd
+// Package get is `deployctl get`: one deployment with its statuses.
+package get
 
 import (
-	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/MakeNowJust/heredoc"
-	"github.com/cli/go-gh/v2/pkg/tableprinter"
 	"github.com/spf13/cobra"
 
+	"github.com/deployctl/gh-deployctl/cmd/status/shared"
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/output"
-	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
 // GetOptions are the inputs of `deployctl get`.
 type GetOptions struct {
-	apiOptions
+	cmdutil.APIOptions
 	ID       int64
 	Exporter *output.Exporter
 }
 
 // NewCmdGet builds `deployctl get`.
-func NewCmdGet(f *Factory, runF func(context.Context, *GetOptions) error) *cobra.Command {
-	opts := &GetOptions{apiOptions: newAPIOptions(f)}
+func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
+	opts := &GetOptions{APIOptions: cmdutil.NewAPIOptions(f)}
 	c := &cobra.Command{
 		Use:   "get <deployment-id>",
 		Short: "Show a deployment and its statuses",
@@ -31,46 +30,26 @@ func NewCmdGet(f *Factory, runF func(context.Context, *GetOptions) error) *cobra
 			$ deployctl get 1234
 			$ deployctl get 1234 --json state,statuses
 		`),
-		Args: deploymentIDArg(&opts.ID),
+		Args: cmdutil.DeploymentIDArg(&opts.ID),
 		RunE: func(c *cobra.Command, _ []string) error {
+			opts.Context = cmdutil.ContextOf(c)
 			if runF != nil {
-				return runF(contextOf(c), opts)
+				return runF(opts)
 			}
-			return getRun(contextOf(c), opts)
+			return getRun(opts)
 		},
 	}
-	opts.bind(f, c)
-	addJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Detail{}))
+	opts.Bind(f, c)
+	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Detail{}))
 	return c
 }
 
-// deploymentIDArg wants one argument, a deployment ID, and parses it into
-// dst (a usage error when it is not a positive number).
-func deploymentIDArg(dst *int64) cobra.PositionalArgs {
-	return func(c *cobra.Command, args []string) error {
-		if err := exactArgs(1)(c, args); err != nil {
-			return err
-		}
-		id, err := parseID(args[0])
-		*dst = id
-		return err
-	}
-}
-
-func parseID(s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, usageErrorf("invalid deployment ID %q: expected a positive number", s)
-	}
-	return id, nil
-}
-
-func getRun(ctx context.Context, opts *GetOptions) error {
-	repo, client, err := opts.connect()
+func getRun(opts *GetOptions) error {
+	repo, client, err := opts.Connect()
 	if err != nil {
 		return err
 	}
-	d, err := deploy.Get(ctx, client, repo, opts.ID)
+	d, err := deploy.Get(opts.Context, client, repo, opts.ID)
 	if err != nil {
 		return err
 	}
@@ -99,7 +78,7 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 			fmt.Fprintln(ios.Out, "No statuses yet")
 			return nil
 		}
-		return statusTable(opts.apiOptions, d.Statuses, "")
+		return shared.StatusTable(ios, now, d.Statuses, "")
 	}
 	// Off a TTY: one key<TAB>value line per field, then the statuses as TSV.
 	tp := output.NewTable(ios)
@@ -115,27 +94,5 @@ func getRun(ctx context.Context, opts *GetOptions) error {
 	if err := tp.Render(); err != nil {
 		return err
 	}
-	return statusTable(opts.apiOptions, d.Statuses, "status")
-}
-
-// statusTable prints statuses; a non-empty prefix starts each row (off a
-// TTY, to tell them from other lines).
-func statusTable(o apiOptions, statuses []status.Status, prefix string) error {
-	ios := o.IO
-	cs := ios.ColorScheme()
-	now := o.Now()
-	tp := output.NewTable(ios, "ID", "STATE", "ENVIRONMENT", "DESCRIPTION", "CREATOR", "CREATED")
-	for _, s := range statuses {
-		if prefix != "" {
-			tp.AddField(prefix)
-		}
-		tp.AddField(fmt.Sprint(s.ID))
-		tp.AddField(s.State, tableprinter.WithColor(cs.State))
-		tp.AddField(s.Environment)
-		tp.AddField(s.Description)
-		tp.AddField(s.Creator)
-		tp.AddField(output.Time(ios, now, s.CreatedAt), tableprinter.WithColor(cs.Gray))
-		tp.EndRow()
-	}
-	return tp.Render()
+	return shared.StatusTable(ios, now, d.Statuses, "status")
 }

@@ -1,4 +1,4 @@
-package cmd
+package cmdutil
 
 import (
 	"context"
@@ -11,9 +11,12 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
 
-// apiOptions are the dependencies of every command that talks to GitHub.
+// APIOptions are the dependencies of every command that talks to GitHub.
 // Tests fill them directly; NewCmd* fill them from the Factory.
-type apiOptions struct {
+type APIOptions struct {
+	// Context is the command's (set in RunE from ContextOf): Ctrl-C
+	// cancels it.
+	Context  context.Context
 	IO       *iostreams.IOStreams
 	Getenv   func(string) string
 	Now      func() time.Time
@@ -24,19 +27,20 @@ type apiOptions struct {
 	Client func(host string) (*ghapi.Client, error)
 }
 
-func newAPIOptions(f *Factory) apiOptions {
-	return apiOptions{IO: f.IOStreams, Getenv: f.Getenv, Now: f.Now, Client: f.Client}
+// NewAPIOptions takes the dependencies from the Factory; Bind adds --repo.
+func NewAPIOptions(f *Factory) APIOptions {
+	return APIOptions{Context: context.Background(), IO: f.IOStreams, Getenv: f.Getenv, Now: f.Now, Client: f.Client}
 }
 
-// bind adds --repo and makes BaseRepo read it.
-func (o *apiOptions) bind(f *Factory, c *cobra.Command) {
+// Bind adds -R/--repo to c and makes BaseRepo read it.
+func (o *APIOptions) Bind(f *Factory, c *cobra.Command) {
 	c.Flags().StringVarP(&o.RepoFlag, "repo", "R", "", "Select another repository using the `[HOST/]OWNER/REPO` format")
 	o.BaseRepo = func() (repository.Repository, error) { return f.Repo(o.RepoFlag) }
 }
 
-// connect resolves the repository and a client for its host: both errors
+// Connect resolves the repository and a client for its host: both errors
 // (usage, auth) come before any request.
-func (o *apiOptions) connect() (repository.Repository, *ghapi.Client, error) {
+func (o *APIOptions) Connect() (repository.Repository, *ghapi.Client, error) {
 	repo, err := o.BaseRepo()
 	if err != nil {
 		return repo, nil, err
@@ -45,7 +49,9 @@ func (o *apiOptions) connect() (repository.Repository, *ghapi.Client, error) {
 	return repo, c, err
 }
 
-func contextOf(c *cobra.Command) context.Context {
+// ContextOf is the command's context (Background when run without one, as
+// tests do).
+func ContextOf(c *cobra.Command) context.Context {
 	if ctx := c.Context(); ctx != nil {
 		return ctx
 	}

@@ -1,4 +1,4 @@
-package cmd
+package cmdutil
 
 import (
 	"fmt"
@@ -41,7 +41,7 @@ func NewFactory(ios *iostreams.IOStreams, version BuildInfo) *Factory {
 		Getenv:      os.Getenv,
 		Now:         time.Now,
 		Version:     version,
-		Executable:  executableName(os.Args[0], os.Getenv),
+		Executable:  ExecutableName(os.Args[0]),
 		CurrentRepo: repository.Current,
 	}
 }
@@ -79,13 +79,13 @@ func (f *Factory) Repo(flag string) (repository.Repository, error) {
 		}
 		r, err := parseRepo(src.value, f.Getenv)
 		if err != nil {
-			return r, usageErrorf("%s: %v", src.name, err)
+			return r, Usagef("%s: %v", src.name, err)
 		}
 		return r, nil
 	}
 	r, err := f.CurrentRepo()
 	if err != nil {
-		return r, usageErrorf("no repository given and none found in the current directory (%v); use --repo OWNER/REPO", err)
+		return r, Usagef("no repository given and none found in the current directory (%v); use --repo OWNER/REPO", err)
 	}
 	return r, nil
 }
@@ -106,13 +106,12 @@ func parseRepo(s string, getenv func(string) string) (repository.Repository, err
 	return r, nil
 }
 
-// executableName says "gh deployctl" when gh runs us as an extension. gh
+// ExecutableName says "gh deployctl" when gh runs us as an extension. gh
 // installs an extension as gh-NAME (gh-NAME.exe on Windows) and runs that
 // file directly, passing its own environment on unchanged: it sets no
 // variable of its own (cli/cli pkg/cmd/extension/manager.go, Dispatch), so
-// the binary's name is the signal. getenv is kept for callers; nothing in
-// the environment overrides the name.
-func executableName(arg0 string, getenv func(string) string) string {
+// the binary's name is the signal; nothing in the environment overrides it.
+func ExecutableName(arg0 string) string {
 	base := arg0
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]

@@ -1,0 +1,172 @@
+package create
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
+	"github.com/deployctl/gh-deployctl/internal/deploy"
+)
+
+// Flags are create's deployment flags. run, promote and rollback add the
+// same flags (AddFlags), check them the same way (Check, in RunE) and build
+// the same request (Request), so the rules exist once.
+type Flags struct {
+	Ref              string
+	Environment      string
+	Task             string
+	Description      string
+	Payload          string
+	AutoMerge        bool
+	RequiredContexts []string
+	SkipChecks       bool
+	// Transient and Production are nil unless the flag was given: only
+	// then are they sent.
+	Transient  *bool
+	Production *bool
+	// CurrentBranch is the ref used when neither --ref nor GITHUB_SHA is set.
+	CurrentBranch func() (string, error)
+
+	transient, production bool
+}
+
+// Flag names a command may leave out of AddFlags (promote and rollback pick
+// the ref and the environment themselves).
+const (
+	FlagRef         = "ref"
+	FlagEnvironment = "environment"
+)
+
+// AddFlags adds create's flags to c, except those named in omit.
+func (fl *Flags) AddFlags(c *cobra.Command, omit ...string) {
+	if fl.CurrentBranch == nil {
+		fl.CurrentBranch = gitCurrentBranch
+	}
+	fs := c.Flags()
+	if !slices.Contains(omit, FlagRef) {
+		fs.StringVar(&fl.Ref, FlagRef, "", "The `ref` to deploy: a branch, tag or SHA (default: GITHUB_SHA in Actions, else the current branch)")
+	}
+	if !slices.Contains(omit, FlagEnvironment) {
+		fs.StringVarP(&fl.Environment, FlagEnvironment, "e", "production", "Target `environment`")
+	}
+	fs.StringVar(&fl.Task, "task", "deploy", "The `task` to run, e.g. deploy or deploy:migrations")
+	fs.StringVarP(&fl.Description, "description", "d", "", "Short `description` of the deployment")
+	fs.StringVar(&fl.Payload, "payload", "", "Extra `JSON` for the deployment system (@FILE reads a file, - reads stdin)")
+	fs.BoolVar(&fl.AutoMerge, "auto-merge", false, "Let GitHub merge the default branch into the ref before deploying")
+	fs.StringSliceVar(&fl.RequiredContexts, "required-contexts", nil, "Status `contexts` that must pass (default: all)")
+	fs.BoolVar(&fl.SkipChecks, "skip-checks", false, "Deploy without checking commit statuses (sends required_contexts: [])")
+	fs.BoolVar(&fl.transient, "transient", false, "Mark the environment as transient (sent only when given)")
+	fs.BoolVar(&fl.production, "production", false, "Mark the environment as a production environment (sent only when given)")
+}
+
+// Check settles the flags of c after parsing (and after the config layer):
+// it belongs in RunE, before runF, so a flags test sees every usage error.
+func (fl *Flags) Check(c *cobra.Command) error {
+	if c.Flags().Changed("transient") {
+		fl.Transient = &fl.transient
+	}
+	if c.Flags().Changed("production") {
+		fl.Production = &fl.production
+	}
+	if fl.SkipChecks && c.Flags().Changed("required-contexts") {
+		// One given on the command line (or in the environment)
+		// overrides the other's default from the config file.
+		switch skip, contexts := cmdutil.FlagSource(c, "skip-checks"), cmdutil.FlagSource(c, "required-contexts"); {
+		case skip > contexts:
+			fl.RequiredContexts = nil
+		case contexts > skip:
+			fl.SkipChecks = false
+		default:
+			return cmdutil.Usagef("specify only one of `--skip-checks` or `--required-contexts`")
+		}
+	}
+	return nil
+}
+
+// Request turns the flags into a deployment request; every problem is a
+// usage error found before anything is sent. stdin serves --payload -.
+func (fl *Flags) Request(getenv func(string) string, stdin io.Reader) (deploy.CreateRequest, error) {
+	req := deploy.CreateRequest{
+		Ref:         fl.Ref,
+		Task:        fl.Task,
+		Environment: fl.Environment,
+		Description: fl.Description,
+		AutoMerge:   fl.AutoMerge,
+		Transient:   fl.Transient,
+		Production:  fl.Production,
+	}
+	switch {
+	case fl.SkipChecks:
+		req.RequiredContexts = &[]string{}
+	case fl.RequiredContexts != nil:
+		req.RequiredContexts = &fl.RequiredContexts
+	}
+	if fl.Payload != "" {
+		p, err := readPayload(fl.Payload, stdin)
+		if err != nil {
+			return req, &cmdutil.UsageError{Err: err}
+		}
+		req.Payload = p
+	}
+	if req.Ref == "" {
+		ref, err := defaultRef(getenv, fl.CurrentBranch)
+		if err != nil {
+			return req, err
+		}
+		req.Ref = ref
+	}
+	if err := req.Validate(); err != nil {
+		return req, &cmdutil.UsageError{Err: err}
+	}
+	return req, nil
+}
+
+func readPayload(arg string, stdin io.Reader) (json.RawMessage, error) {
+	var raw []byte
+	var err error
+	source := "--payload"
+	switch {
+	case arg == "-":
+		raw, err = io.ReadAll(stdin)
+		source = "--payload from stdin"
+	case strings.HasPrefix(arg, "@"):
+		raw, err = os.ReadFile(arg[1:])
+		source = "--payload file " + arg[1:]
+	default:
+		raw = []byte(arg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, fmt.Errorf("%s is not valid JSON: %v", source, err)
+	}
+	compact, _ := json.Marshal(v)
+	return compact, nil
+}
+
+// defaultRef is GITHUB_SHA inside GitHub Actions, else the current branch.
+func defaultRef(getenv func(string) string, currentBranch func() (string, error)) (string, error) {
+	if getenv("GITHUB_ACTIONS") == "true" && getenv("GITHUB_SHA") != "" {
+		return getenv("GITHUB_SHA"), nil
+	}
+	if currentBranch != nil {
+		if b, err := currentBranch(); err == nil && b != "" && b != "HEAD" {
+			return b, nil
+		}
+	}
+	return "", cmdutil.Usagef("no ref to deploy: pass --ref (there is no GITHUB_SHA and no current git branch)")
+}
+
+func gitCurrentBranch() (string, error) {
+	out, err := exec.Command("git", "symbolic-ref", "--quiet", "--short", "HEAD").Output()
+	return strings.TrimSpace(string(out)), err
+}
