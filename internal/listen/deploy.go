@@ -14,7 +14,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
-	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 	"github.com/deployctl/gh-deployctl/internal/runner"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
@@ -22,31 +22,31 @@ import (
 // apiTimeout bounds one status post or deployment creation, retries included.
 const apiTimeout = 2 * time.Minute
 
-func deployLog(w *workers, j *journal.Job) *slog.Logger {
+func deployLog(w *workers, j *store.Job) *slog.Logger {
 	d := j.Deploy
 	return w.log.With("repo", d.Repo, "deployment", d.ID, "environment", d.Environment)
 }
 
 // queued records and posts that the deployment waits for its environment.
-func (w *workers) queued(j *journal.Job) {
-	if j.Progress.Phase == journal.Waiting {
+func (w *workers) queued(j *store.Job) {
+	if j.Progress.Phase == store.Waiting {
 		return // posted before a restart
 	}
-	j.Progress.Phase = journal.Waiting
+	j.Progress.Phase = store.Waiting
 	w.save(j)
 	deployLog(w, j).Info("deployment queued: waiting for its environment")
 	w.post(j, status.SetRequest{State: status.Queued, Description: "Waiting for the previous deployment to " + j.Deploy.Environment + " to finish"})
 }
 
 // execute runs the deploy command and posts in_progress and the outcome.
-func (w *workers) execute(j *journal.Job) {
+func (w *workers) execute(j *store.Job) {
 	d, p := j.Deploy, &j.Progress
 	log := deployLog(w, j)
 	if p.LogFile == "" {
 		p.LogToken = randomToken()
 		p.LogFile = filepath.Join("logs", fmt.Sprintf("%s-%d.log", strings.ReplaceAll(d.Repo, "/", "_"), d.ID))
 	}
-	p.Phase, p.StartedAt = journal.Running, time.Now()
+	p.Phase, p.StartedAt = store.Running, time.Now()
 	w.save(j)
 
 	logf, err := os.OpenFile(filepath.Join(w.o.StateDir, p.LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -82,16 +82,16 @@ func (w *workers) execute(j *journal.Job) {
 }
 
 // decide records the final state before it is posted, so a restart can post it.
-func (w *workers) decide(j *journal.Job, state, desc, envURL string) {
+func (w *workers) decide(j *store.Job, state, desc, envURL string) {
 	p := &j.Progress
-	p.Phase, p.Final, p.FinalDesc, p.EnvURL, p.FinishedAt = journal.Finishing, state, desc, envURL, time.Now()
+	p.Phase, p.Final, p.FinalDesc, p.EnvURL, p.FinishedAt = store.Finishing, state, desc, envURL, time.Now()
 	w.save(j)
 }
 
 // finish posts the decided final status, retrying with backoff, and closes
 // the job. A status GitHub refuses for good (the deployment is gone) also
 // closes it; one that still cannot be posted stays for the next start.
-func (w *workers) finish(j *journal.Job) {
+func (w *workers) finish(j *store.Job) {
 	p := &j.Progress
 	req := status.SetRequest{State: status.State(p.Final), Description: p.FinalDesc, EnvironmentURL: p.EnvURL}
 	wait := w.o.StatusRetry
@@ -101,7 +101,7 @@ func (w *workers) finish(j *journal.Job) {
 			if err != nil {
 				deployLog(w, j).Error("GitHub refused the final status; giving up", "err", err)
 			}
-			p.Phase = journal.Done
+			p.Phase = store.Done
 			w.save(j)
 			return
 		}
@@ -122,13 +122,13 @@ func (w *workers) finish(j *journal.Job) {
 
 // post sets a status, logging failures: in_progress and queued are
 // informative, a lost one is not worth holding the deployment for.
-func (w *workers) post(j *journal.Job, req status.SetRequest) {
+func (w *workers) post(j *store.Job, req status.SetRequest) {
 	if err := w.postErr(j, req); err != nil {
 		deployLog(w, j).Warn("could not post status "+string(req.State), "err", err)
 	}
 }
 
-func (w *workers) postErr(j *journal.Job, req status.SetRequest) error {
+func (w *workers) postErr(j *store.Job, req status.SetRequest) error {
 	if len([]rune(req.Description)) > status.MaxDescription {
 		req.Description = string([]rune(req.Description)[:status.MaxDescription-1]) + "…"
 	}
@@ -147,7 +147,7 @@ func permanent(err error) bool {
 	return code >= 400 && code < 500 && code != http.StatusTooManyRequests && code != http.StatusForbidden && code != http.StatusRequestTimeout
 }
 
-func (w *workers) logURL(j *journal.Job) string {
+func (w *workers) logURL(j *store.Job) string {
 	if w.o.LogURLBase == "" || j.Progress.LogToken == "" {
 		return ""
 	}
@@ -155,7 +155,7 @@ func (w *workers) logURL(j *journal.Job) string {
 }
 
 // deployEnv is the only way webhook data reaches the command.
-func deployEnv(d *journal.Deploy, logURL string) []string {
+func deployEnv(d *store.Deploy, logURL string) []string {
 	return runner.Env(d.Repo, deploy.Deployment{
 		ID: d.ID, Environment: d.Environment, Ref: d.Ref, SHA: d.SHA, Task: d.Task,
 		Payload: d.Payload, Description: d.Description, Creator: d.Creator,

@@ -23,6 +23,7 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/listen/intake"
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
 
 // Options configure a listener. The zero values of the durations and sizes
@@ -36,6 +37,9 @@ type Options struct {
 	Insecure bool
 
 	StateDir string
+	// Store keeps deliveries and jobs; nil opens the journal in StateDir.
+	// The caller closes a Store it gives.
+	Store store.Store
 
 	// Exec is the deploy command, already split into argv; nil means
 	// deployments are only logged.
@@ -151,32 +155,42 @@ func Run(ctx context.Context, o Options) error {
 	if err := os.MkdirAll(filepath.Join(o.StateDir, "logs"), 0o700); err != nil {
 		return err
 	}
-	j, err := journal.Open(o.StateDir)
-	if err != nil {
-		return err
+	st := o.Store
+	if st == nil {
+		j, err := journal.Open(o.StateDir)
+		if err != nil {
+			return err
+		}
+		defer j.Close()
+		st = j
 	}
-	defer j.Close()
 
 	var client *ghapi.Client
 	if o.Exec != nil || !o.NoCreateOnMerge {
 		if o.Client == nil {
 			return errors.New("no API client")
 		}
+		var err error
 		if client, err = o.Client(); err != nil {
 			return err
 		}
 	}
 
-	w := newWorkers(&o, j, client)
+	w := newWorkers(&o, st, client)
 	var ready atomic.Bool
 	h := &intake.Handler{
-		Secret: o.Secret, Insecure: o.Insecure, Rules: o.rules(), Journal: j, Accepted: w.submit, Log: o.Log,
+		Secret: o.Secret, Insecure: o.Insecure, Rules: o.rules(), Journal: st, Accepted: w.submit, Log: o.Log,
 	}
 	mux := http.NewServeMux()
 	mux.Handle(o.Path, w.intake(h))
-	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
 		if !ready.Load() {
-			http.Error(rw, "starting", http.StatusServiceUnavailable)
+			http.Error(rw, "not accepting deliveries", http.StatusServiceUnavailable)
+			return
+		}
+		// Deliveries get 503 exactly when the store cannot record them.
+		if err := st.Check(r.Context()); err != nil {
+			http.Error(rw, "cannot record deliveries: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = rw.Write([]byte("ok\n"))

@@ -18,7 +18,7 @@ func (w *workers) serveLog(rw http.ResponseWriter, r *http.Request) {
 		http.NotFound(rw, r)
 		return
 	}
-	name, err := w.j.LogFile(token)
+	name, err := w.j.LogFile(r.Context(), token)
 	if err != nil || name == "" {
 		http.NotFound(rw, r)
 		return

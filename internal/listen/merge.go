@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
-	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
 
 // maxMergeAttempts bounds the tries at creating one deployment, restarts included.
@@ -23,12 +23,12 @@ func (w *workers) feedMerges() {
 	defer close(w.mergeQ)
 	var cursor uint64
 	for {
-		page, err := w.j.Jobs(journal.KindMerge, cursor, mergePage)
+		page, err := w.j.Jobs(context.Background(), store.KindMerge, cursor, mergePage)
 		if err != nil {
 			w.log.Error("could not read pending merges from the journal", "err", err)
 		}
 		for _, j := range page {
-			if j.Seq <= w.prevSeq {
+			if j.Recovered {
 				// The previous run may have created the deployment and died
 				// before recording it: count that as an attempt, so merge
 				// looks first.
@@ -101,14 +101,14 @@ func (w *workers) intake(h http.Handler) http.Handler {
 	})
 }
 
-func mergeDescription(m *journal.Merge) string {
+func mergeDescription(m *store.Merge) string {
 	return fmt.Sprintf("Merged pull request #%d", m.Number)
 }
 
 // merge creates the deployment of a merged pull request's head SHA. A POST
 // that failed may still have created it, so before every try but the first
 // (also after a restart) it looks for the deployment first.
-func (w *workers) merge(j *journal.Job) {
+func (w *workers) merge(j *store.Job) {
 	m, p := j.Merge, &j.Progress
 	log := w.log.With("repo", m.Repo, "pr", m.Number)
 	payload, _ := json.Marshal(map[string]string{"deploy_user": m.Author})
@@ -130,7 +130,7 @@ func (w *workers) merge(j *journal.Job) {
 			if id := w.findCreated(ctx, j); id != 0 {
 				cancel()
 				log.Info("deployment for the merge already exists", "deployment", id)
-				p.CreatedID, p.Phase = id, journal.Done
+				p.CreatedID, p.Phase = id, store.Done
 				w.save(j)
 				return
 			}
@@ -140,13 +140,13 @@ func (w *workers) merge(j *journal.Job) {
 		if err == nil {
 			log.Info(fmt.Sprintf("created deployment %d of %s to %s", d.ID, short(m.HeadSHA), d.Environment),
 				"deployment", d.ID, "sha", short(m.HeadSHA), "environment", d.Environment, "deploy_user", m.Author)
-			p.CreatedID, p.Phase = d.ID, journal.Done
+			p.CreatedID, p.Phase = d.ID, store.Done
 			w.save(j)
 			return
 		}
 		if permanent(err) || p.Attempts >= maxMergeAttempts {
 			log.Error("could not create the deployment", "err", err)
-			p.Phase, p.LastError = journal.Done, err.Error()
+			p.Phase, p.LastError = store.Done, err.Error()
 			w.save(j)
 			return
 		}
@@ -161,7 +161,7 @@ func (w *workers) merge(j *journal.Job) {
 
 // findCreated looks for a deployment this job created in an attempt whose
 // answer was lost.
-func (w *workers) findCreated(ctx context.Context, j *journal.Job) int64 {
+func (w *workers) findCreated(ctx context.Context, j *store.Job) int64 {
 	m := j.Merge
 	list, err := deploy.List(ctx, w.c, w.repo(m.Repo), deploy.ListOptions{SHA: m.HeadSHA, Environment: w.o.Environment, Limit: 30})
 	if err != nil {

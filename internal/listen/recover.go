@@ -1,11 +1,12 @@
 package listen
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 
-	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 	"github.com/deployctl/gh-deployctl/internal/runner"
 )
 
@@ -18,7 +19,7 @@ import (
 func (w *workers) recover() error {
 	var cursor uint64
 	for {
-		page, err := w.j.Jobs(journal.KindDeploy, cursor, 256)
+		page, err := w.j.Jobs(context.Background(), store.KindDeploy, cursor, 256)
 		if err != nil {
 			return fmt.Errorf("read the journal: %w", err)
 		}
@@ -32,12 +33,12 @@ func (w *workers) recover() error {
 	}
 }
 
-func (w *workers) recoverDeploy(j *journal.Job) {
-	if j.Progress.Phase == journal.Running {
+func (w *workers) recoverDeploy(j *store.Job) {
+	if j.Progress.Phase == store.Running {
 		p := &j.Progress
 		if p.PGID == 0 {
 			// It died before the command started: run it now.
-			p.Phase = journal.Pending
+			p.Phase = store.Pending
 			deployLog(w, j).Info("resuming a deployment the previous listener had not started")
 		} else {
 			killed := runner.KillOrphans(p.PGID, p.PStart)
@@ -53,7 +54,7 @@ func (w *workers) recoverDeploy(j *journal.Job) {
 			w.decide(j, "error", desc, "")
 		}
 	}
-	if w.c == nil || (w.o.Exec == nil && j.Progress.Phase != journal.Finishing) {
+	if w.c == nil || (w.o.Exec == nil && j.Progress.Phase != store.Finishing) {
 		return // this run cannot do it (no API, no --exec): keep it for one that can
 	}
 	w.submit(j)

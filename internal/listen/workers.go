@@ -10,7 +10,7 @@ import (
 	"github.com/cli/go-gh/v2/pkg/repository"
 
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
-	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
 
 const (
@@ -26,7 +26,7 @@ const (
 // most Concurrency at once).
 type workers struct {
 	o   *Options
-	j   *journal.Store
+	j   store.Store
 	c   *ghapi.Client
 	log *slog.Logger
 
@@ -37,34 +37,32 @@ type workers struct {
 	stopping   chan struct{}
 	wg         sync.WaitGroup // every job goroutine
 
-	// Merges are read from the journal in pages by one feeder; intake only
-	// tells it there is more (mergeKick). prevSeq is the last job number of
-	// the previous run: merges up to it may have been half done.
+	// Merges are read from the store in pages by one feeder; intake only
+	// tells it there is more (mergeKick).
 	mergeKick chan struct{}
-	mergeQ    chan *journal.Job
-	prevSeq   uint64
+	mergeQ    chan *store.Job
 	// inIntake is how many deliveries the intake is handling right now.
 	inIntake atomic.Int32
 
 	mu      sync.Mutex
 	started bool
 	stopped bool
-	early   []*journal.Job // submitted before start
+	early   []*store.Job // submitted before start
 	running int
 	busy    map[string]bool // lane -> a deployment runs
 	waiting []*waiter       // oldest first
 }
 
 type waiter struct {
-	job     *journal.Job
+	job     *store.Job
 	ready   chan struct{}
 	started bool
 }
 
-func newWorkers(o *Options, j *journal.Store, c *ghapi.Client) *workers {
+func newWorkers(o *Options, j store.Store, c *ghapi.Client) *workers {
 	w := &workers{
 		o: o, j: j, c: c, log: o.Log, busy: map[string]bool{}, stopping: make(chan struct{}),
-		mergeKick: make(chan struct{}, 1), mergeQ: make(chan *journal.Job), prevSeq: j.LastSeq(),
+		mergeKick: make(chan struct{}, 1), mergeQ: make(chan *store.Job),
 	}
 	w.runCtx, w.cancelRuns = context.WithCancel(context.Background())
 	return w
@@ -90,7 +88,7 @@ func (w *workers) start() {
 }
 
 // submit takes a journaled job. It never blocks.
-func (w *workers) submit(j *journal.Job) {
+func (w *workers) submit(j *store.Job) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stopped {
@@ -101,14 +99,14 @@ func (w *workers) submit(j *journal.Job) {
 		return
 	}
 	switch j.Kind {
-	case journal.KindMerge:
+	case store.KindMerge:
 		// The feeder reads it from the journal.
 		select {
 		case w.mergeKick <- struct{}{}:
 		default:
 		}
-	case journal.KindDeploy:
-		if j.Progress.Phase == journal.Finishing {
+	case store.KindDeploy:
+		if j.Progress.Phase == store.Finishing {
 			w.wg.Add(1)
 			go func() {
 				defer w.wg.Done()
@@ -142,7 +140,7 @@ func (w *workers) dispatchLocked() {
 	}
 }
 
-func (w *workers) leave(j *journal.Job) {
+func (w *workers) leave(j *store.Job) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.busy, j.Deploy.Lane())
@@ -224,8 +222,8 @@ func cutRepo(fullName string) (string, string, bool) {
 
 // save records progress; a journal that cannot write is logged, and the job
 // goes on (the worst case is work redone or re-marked after a restart).
-func (w *workers) save(j *journal.Job) {
-	if err := w.j.Save(j); err != nil {
+func (w *workers) save(j *store.Job) {
+	if err := w.j.Save(context.Background(), j); err != nil {
 		w.log.Error("could not record progress in the journal", "job", j.Seq, "err", err)
 	}
 }

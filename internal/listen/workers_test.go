@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,30 +11,43 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
 
 func testWorkers(t *testing.T, o Options) *workers {
 	t.Helper()
-	j, err := journal.Open(t.TempDir())
+	return testWorkersOn(t, o, openJournal(t, t.TempDir()))
+}
+
+func openJournal(t *testing.T, dir string) *journal.Journal {
+	t.Helper()
+	j, err := journal.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+func testWorkersOn(t *testing.T, o Options, j store.Store) *workers {
+	t.Helper()
 	o.StateDir = t.TempDir()
 	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	return newWorkers(&o, j, nil)
 }
 
-func deployJob(seq uint64, repo, env string) *journal.Job {
-	return &journal.Job{Seq: seq, Kind: journal.KindDeploy, Progress: journal.Progress{Phase: journal.Pending},
-		Deploy: &journal.Deploy{ID: int64(seq), Repo: repo, Environment: env}}
+func deployJob(seq uint64, repo, env string) *store.Job {
+	return &store.Job{Seq: seq, Kind: store.KindDeploy, Progress: store.Progress{Phase: store.Pending},
+		Deploy: &store.Deploy{ID: int64(seq), Repo: repo, Environment: env}}
 }
 
 // TestLanes: one deployment at a time per repository+environment, at most
 // Concurrency at once, and a freed slot goes to the oldest that may run.
+var ctx = context.Background()
+
 func TestLanes(t *testing.T) {
 	w := testWorkers(t, Options{Concurrency: 2})
-	jobs := []*journal.Job{
+	jobs := []*store.Job{
 		deployJob(1, "octo/a", "production"),
 		deployJob(2, "octo/a", "production"), // same lane as 1: waits
 		deployJob(3, "octo/a", "staging"),    // another lane: runs beside 1
@@ -93,24 +107,24 @@ func TestLanes(t *testing.T) {
 func TestRecoverDecisions(t *testing.T) {
 	cases := []struct {
 		name      string
-		progress  journal.Progress
+		progress  store.Progress
 		exec      bool
 		api       bool
-		wantPhase journal.Phase
+		wantPhase store.Phase
 		wantFinal string
 		submitted bool
 	}{
-		{"not started: resumed", journal.Progress{Phase: journal.Pending}, true, true, journal.Pending, "", true},
-		{"waiting: resumed", journal.Progress{Phase: journal.Waiting}, true, true, journal.Waiting, "", true},
-		{"running, no command yet: run now", journal.Progress{Phase: journal.Running}, true, true, journal.Pending, "", true},
-		{"command was running: error", journal.Progress{Phase: journal.Running, PGID: 2147483000, LogFile: "logs/x.log"},
-			true, true, journal.Finishing, "error", true},
-		{"final status decided: posted", journal.Progress{Phase: journal.Finishing, Final: "success"}, true, true,
-			journal.Finishing, "success", true},
-		{"final status decided, no --exec: still posted", journal.Progress{Phase: journal.Finishing, Final: "failure"},
-			false, true, journal.Finishing, "failure", true},
-		{"no --exec: kept for a run that has it", journal.Progress{Phase: journal.Pending}, false, true, journal.Pending, "", false},
-		{"no API: kept", journal.Progress{Phase: journal.Pending}, true, false, journal.Pending, "", false},
+		{"not started: resumed", store.Progress{Phase: store.Pending}, true, true, store.Pending, "", true},
+		{"waiting: resumed", store.Progress{Phase: store.Waiting}, true, true, store.Waiting, "", true},
+		{"running, no command yet: run now", store.Progress{Phase: store.Running}, true, true, store.Pending, "", true},
+		{"command was running: error", store.Progress{Phase: store.Running, PGID: 2147483000, LogFile: "logs/x.log"},
+			true, true, store.Finishing, "error", true},
+		{"final status decided: posted", store.Progress{Phase: store.Finishing, Final: "success"}, true, true,
+			store.Finishing, "success", true},
+		{"final status decided, no --exec: still posted", store.Progress{Phase: store.Finishing, Final: "failure"},
+			false, true, store.Finishing, "failure", true},
+		{"no --exec: kept for a run that has it", store.Progress{Phase: store.Pending}, false, true, store.Pending, "", false},
+		{"no API: kept", store.Progress{Phase: store.Pending}, true, false, store.Pending, "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -123,17 +137,17 @@ func TestRecoverDecisions(t *testing.T) {
 				w.c = &ghapi.Client{} // never called: the workers are not started
 			}
 			j := deployJob(0, "octo/demo", "production")
-			if _, err := w.j.AddJob(j); err != nil {
+			if _, err := w.j.AddJob(ctx, j); err != nil {
 				t.Fatal(err)
 			}
 			j.Progress = c.progress
-			if err := w.j.Save(j); err != nil {
+			if err := w.j.Save(ctx, j); err != nil {
 				t.Fatal(err)
 			}
 			if err := w.recover(); err != nil {
 				t.Fatal(err)
 			}
-			open, _ := w.j.Jobs(journal.KindDeploy, 0, 10)
+			open, _ := w.j.Jobs(ctx, store.KindDeploy, 0, 10)
 			if len(open) != 1 {
 				t.Fatalf("open jobs %+v", open)
 			}
@@ -162,25 +176,29 @@ func TestRecoverDecisions(t *testing.T) {
 // page at a time, each once, oldest first; those of the previous run count
 // as attempted (so merge looks for the deployment before creating it).
 func TestMergeFeeder(t *testing.T) {
-	w := testWorkers(t, Options{})
+	dir := t.TempDir()
+	j := openJournal(t, dir)
+	var w *workers
 	appendMerges := func(from, n int) {
 		for i := from; i < from+n; i++ {
-			d := &journal.Delivery{ID: fmt.Sprint("m-", i), Event: "pull_request", ReceivedAt: time.Now(), Job: &journal.Job{
-				Kind: journal.KindMerge, Progress: journal.Progress{Phase: journal.Pending},
-				Merge: &journal.Merge{Repo: "octo/demo", Number: i, HeadSHA: "abc"},
+			d := &store.Delivery{ID: fmt.Sprint("m-", i), Event: "pull_request", ReceivedAt: time.Now(), Job: &store.Job{
+				Kind: store.KindMerge, Progress: store.Progress{Phase: store.Pending},
+				Merge: &store.Merge{Repo: "octo/demo", Number: i, HeadSHA: "abc"},
 			}}
-			if _, err := w.j.Append(d); err != nil {
+			if _, err := j.Append(ctx, d); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	appendMerges(0, 3*mergePage+5) // a backlog from "before the restart"
-	w.prevSeq = w.j.LastSeq()
+	appendMerges(0, 3*mergePage+5) // a backlog from before the restart
+	j.Close()
+	j = openJournal(t, dir)
+	w = testWorkersOn(t, Options{}, j)
 	w.start() // without an API client it starts no merge workers: the test is one
 	w.wg.Add(1)
 	go w.feedMerges()
 
-	var got []*journal.Job
+	var got []*store.Job
 	receive := func(n int) {
 		t.Helper()
 		deadline := time.After(10 * time.Second)
@@ -195,14 +213,14 @@ func TestMergeFeeder(t *testing.T) {
 	}
 	receive(3*mergePage + 5)
 	appendMerges(1000, 2) // new deliveries: intake kicks the feeder
-	w.submit(&journal.Job{Kind: journal.KindMerge})
+	w.submit(&store.Job{Kind: store.KindMerge})
 	receive(3*mergePage + 7)
 	for i, j := range got {
 		if i > 0 && j.Seq <= got[i-1].Seq {
 			t.Fatalf("merge %d (seq %d) after seq %d", i, j.Seq, got[i-1].Seq)
 		}
-		if old := j.Seq <= w.prevSeq; old != (j.Progress.Attempts == 1) {
-			t.Fatalf("seq %d (previous run: %v) has %d attempts", j.Seq, old, j.Progress.Attempts)
+		if old := i < 3*mergePage+5; old != (j.Progress.Attempts == 1) || old != j.Recovered {
+			t.Fatalf("merge %d (previous run: %v) has %d attempts, recovered %v", i, old, j.Progress.Attempts, j.Recovered)
 		}
 	}
 	close(w.stopping)

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
 
 // BenchmarkMergedPR is the 202 path of a merged pull request (the 25 KB
@@ -37,7 +38,7 @@ func BenchmarkMergedPR(b *testing.B) {
 	h := &Handler{
 		Secret: []byte(secret), Rules: Rules{CreateOnMerge: true}, Journal: j,
 		Log:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Accepted: func(*journal.Job) {},
+		Accepted: func(*store.Job) {},
 	}
 	sig := sign256(body)
 	var n atomic.Int64

@@ -11,7 +11,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
-	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
 
 // Rules decide which deliveries become work.
@@ -51,7 +51,7 @@ const (
 // Decision is the outcome of Classify.
 type Decision struct {
 	Action Action
-	Job    *journal.Job // for Work
+	Job    *store.Job // for Work
 	// Message says in a few words what the delivery is, for the log.
 	Message string
 	Attrs   []any
@@ -191,9 +191,9 @@ func classifyPullRequest(v *fastjson.Value, rules Rules, now time.Time) (Decisio
 		Action:  Work,
 		Message: "merged pull request",
 		Attrs:   append(attrs, "sha", short(headSHA), "author", author),
-		Job: &journal.Job{
-			Kind: journal.KindMerge, AcceptedAt: now, Progress: journal.Progress{Phase: journal.Pending},
-			Merge: &journal.Merge{
+		Job: &store.Job{
+			Kind: store.KindMerge, AcceptedAt: now, Progress: store.Progress{Phase: store.Pending},
+			Merge: &store.Merge{
 				Repo: repo.FullName, Number: number, HeadSHA: strings.ToLower(headSHA),
 				HeadRef: headRef, BaseRef: baseRef, Author: author,
 			},
@@ -230,13 +230,13 @@ func classifyDeployment(v *fastjson.Value, rules Rules, now time.Time) (Decision
 	if pv := d.Get("payload"); pv != nil {
 		payload = pv.MarshalTo(nil)
 	}
-	dep := &journal.Deploy{
+	dep := &store.Deploy{
 		ID: id, Repo: repo.FullName, Environment: environment, Ref: ref, SHA: str(d, "sha"), Task: str(d, "task"),
 		Description: str(d, "description"), Creator: str(d, "creator", "login"), Payload: normalizePayload(payload),
 	}
 	return Decision{
 		Action: Work, Message: "deployment received", Attrs: attrs,
-		Job: &journal.Job{Kind: journal.KindDeploy, AcceptedAt: now, Deploy: dep, Progress: journal.Progress{Phase: journal.Pending}},
+		Job: &store.Job{Kind: store.KindDeploy, AcceptedAt: now, Deploy: dep, Progress: store.Progress{Phase: store.Pending}},
 	}, nil
 }
 

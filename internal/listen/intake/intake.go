@@ -25,7 +25,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
 
 // MaxBody is the largest body accepted. GitHub caps payloads at 25 MB.
@@ -33,7 +33,7 @@ const MaxBody = 25 << 20
 
 // Journal is where accepted deliveries go before they are acknowledged.
 type Journal interface {
-	Append(*journal.Delivery) (dup bool, err error)
+	Append(context.Context, *store.Delivery) (dup bool, err error)
 }
 
 // Handler serves webhook deliveries.
@@ -45,7 +45,7 @@ type Handler struct {
 	Rules    Rules
 	Journal  Journal
 	// Accepted is told each job after it is journaled (it must not block).
-	Accepted func(*journal.Job)
+	Accepted func(*store.Job)
 	Log      *slog.Logger
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
@@ -128,8 +128,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusAccepted, "ignored")
 		return
 	}
-	d := &journal.Delivery{ID: delivery, Event: event, ReceivedAt: received, Job: dec.Job}
-	dup, err := h.Journal.Append(d)
+	d := &store.Delivery{ID: delivery, Event: event, ReceivedAt: received, Job: dec.Job}
+	dup, err := h.Journal.Append(r.Context(), d)
 	if err != nil {
 		h.log(slog.LevelError, "could not journal delivery", delivery, event, "err", err)
 		reply(w, http.StatusServiceUnavailable, "could not record the delivery")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
 
 const secret = "It's a Secret to Everybody"
@@ -36,9 +37,9 @@ func sign1(body []byte) string {
 
 type fixture struct {
 	h    *Handler
-	j    *journal.Store
+	j    *journal.Journal
 	mu   sync.Mutex
-	jobs []*journal.Job
+	jobs []*store.Job
 }
 
 func newFixture(t testing.TB, rules Rules) *fixture {
@@ -51,7 +52,7 @@ func newFixture(t testing.TB, rules Rules) *fixture {
 	f.h = &Handler{
 		Secret: []byte(secret), Rules: rules, Journal: j,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Accepted: func(job *journal.Job) {
+		Accepted: func(job *store.Job) {
 			f.mu.Lock()
 			f.jobs = append(f.jobs, job)
 			f.mu.Unlock()

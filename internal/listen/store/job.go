@@ -1,10 +1,20 @@
-package journal
+package store
 
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
+
+// Delivery is an accepted webhook delivery.
+type Delivery struct {
+	ID         string
+	Event      string
+	ReceivedAt time.Time
+	// Job is the work the delivery asks for; nil when it is only recorded.
+	Job *Job
+}
 
 // Kind is what a job does.
 type Kind string
@@ -37,6 +47,9 @@ type Job struct {
 	Merge      *Merge    `json:"merge,omitempty"`
 	Deploy     *Deploy   `json:"deploy,omitempty"`
 	Progress   Progress  `json:"progress"`
+	// Recovered is set by the store on a job a previous run (or another
+	// listener, now dead) left open: its last step may be half done.
+	Recovered bool `json:"-"`
 }
 
 // Merge is a merged pull request to deploy.
@@ -62,11 +75,14 @@ type Deploy struct {
 	Payload     json.RawMessage `json:"payload"`
 }
 
-// Key identifies the deployment across deliveries.
-func (d *Deploy) Key() string { return fmt.Sprintf("%s#%d", d.Repo, d.ID) }
+// Key identifies the deployment across deliveries (deployment IDs are
+// unique on a host; the repository's name may differ in case).
+func (d *Deploy) Key() string { return fmt.Sprintf("%s#%d", strings.ToLower(d.Repo), d.ID) }
 
 // Lane is the serialisation key: one deployment at a time per lane.
-func (d *Deploy) Lane() string { return d.Repo + "\x00" + d.Environment }
+// GitHub compares repository and environment names without regard to case,
+// so Staging and STAGING share a lane.
+func (d *Deploy) Lane() string { return strings.ToLower(d.Repo + "\x00" + d.Environment) }
 
 // Progress is what the worker recorded about a job.
 type Progress struct {
