@@ -195,6 +195,7 @@ var implements = map[string][]string{
 	"DeploymentStatus": {"Node"},
 	"Commit":           {"Node"},
 	"Ref":              {"Node"},
+	"Environment":      {"Node"},
 }
 
 func (c *gqlCtx) collect(typ string, set ast.SelectionSet, out []*ast.Field) []*ast.Field {
@@ -398,7 +399,7 @@ func (c *gqlCtx) field(typ string, v any, f *ast.Field) (any, error) {
 		case "deployments":
 			return c.deployments(r, a)
 		}
-	case "DeploymentConnection", "DeploymentStatusConnection":
+	case "DeploymentConnection", "DeploymentStatusConnection", "EnvironmentConnection", "DeploymentProtectionRuleConnection":
 		cv := v.(connVal)
 		switch f.Name {
 		case "totalCount":
@@ -415,7 +416,7 @@ func (c *gqlCtx) field(typ string, v any, f *ast.Field) (any, error) {
 		case "pageInfo":
 			return typed{"PageInfo", cv}, nil
 		}
-	case "DeploymentEdge", "DeploymentStatusEdge":
+	case "DeploymentEdge", "DeploymentStatusEdge", "EnvironmentEdge", "DeploymentProtectionRuleEdge":
 		ev := v.(edgeVal)
 		switch f.Name {
 		case "cursor":
@@ -516,7 +517,7 @@ func (c *gqlCtx) field(typ string, v any, f *ast.Field) (any, error) {
 			return "https://github.com/commit/" + sha, nil
 		}
 	}
-	return nil, errUndefinedField
+	return c.moreField(typ, v, f, a) // graphql_environments.go
 }
 
 // deploymentState is GitHub's DeploymentState, derived from the latest status. Only the newest successful
@@ -718,7 +719,10 @@ func paginate(conn string, items []typed, ids []int64, a map[string]any, require
 	return typed{connTypes[conn], cv}, nil
 }
 
-var connTypes = map[string]string{"deployments": "DeploymentConnection", "statuses": "DeploymentStatusConnection"}
+var connTypes = map[string]string{
+	"deployments": "DeploymentConnection", "statuses": "DeploymentStatusConnection",
+	"environments": "EnvironmentConnection", "protectionRules": "DeploymentProtectionRuleConnection",
+}
 
 func encodeCursor(id int64) string {
 	return base64.StdEncoding.EncodeToString([]byte("cursor:v2:" + strconv.FormatInt(id, 10)))

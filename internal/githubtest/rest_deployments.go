@@ -33,6 +33,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /repos/{owner}/{repo}/deployments/{id}/statuses/{status_id}", s.withRepo(s.getStatus, false))
 	m.HandleFunc("GET /repos/{owner}/{repo}/environments", s.withRepo(s.listEnvironments, false))
 	m.HandleFunc("GET /repos/{owner}/{repo}/environments/{env}", s.withRepo(s.getEnvironment, false))
+	m.HandleFunc("GET /repos/{owner}/{repo}/compare/{basehead...}", s.withRepo(s.compare, false))
 	m.HandleFunc("POST /graphql", s.serveGraphQL)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")

@@ -18,13 +18,10 @@ import (
 // interfaces and small types the excerpt refers to, with the fields deployctl may reasonably ask for, as named
 // in GitHub's full schema. Repository gets the fields its interfaces require.
 const graphqlPrelude = `
-scalar DateTime
-scalar URI
 scalar GitObjectID
 scalar GitTimestamp
 scalar HTML
 
-interface Node { id: ID! }
 interface Actor {
   avatarUrl(size: Int): URI!
   login: String!
@@ -115,45 +112,21 @@ type Ref implements Node {
   prefix: String!
   target: Commit
 }
-type Environment implements Node {
-  id: ID!
-  databaseId: Int
-  name: String!
-}
-type PageInfo {
-  endCursor: String
-  hasNextPage: Boolean!
-  hasPreviousPage: Boolean!
-  startCursor: String
-}
-type RateLimit {
-  cost: Int!
-  limit: Int!
-  nodeCount: Int!
-  remaining: Int!
-  resetAt: DateTime!
-  used: Int!
-}
-type Query {
-  node(id: ID!): Node
-  nodes(ids: [ID!]!): [Node]!
-  rateLimit(dryRun: Boolean = false): RateLimit
-  repository(owner: String!, name: String!, followRenames: Boolean = true): Repository
-  viewer: User!
-}
 `
 
-// LoadGraphQLSchema loads GitHub's schema excerpt from dir/deployments.graphql, completed by a small prelude.
+// LoadGraphQLSchema loads GitHub's schema excerpt from dir/deployments.graphql, completed by a small prelude,
+// and dir/environments.graphql when it is there (else stand-ins for the types it defines; see
+// graphql_environments.go).
 func LoadGraphQLSchema(dir string) (*ast.Schema, error) {
 	name := filepath.Join(dir, GraphQLFile)
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", GraphQLFile, err)
 	}
-	schema, gerr := gqlparser.LoadSchema(
-		&ast.Source{Name: "githubtest-prelude.graphql", Input: graphqlPrelude},
-		&ast.Source{Name: name, Input: string(b)},
-	)
+	sources := []*ast.Source{{Name: "githubtest-prelude.graphql", Input: graphqlPrelude}}
+	sources = append(sources, environmentSources(dir)...)
+	sources = append(sources, &ast.Source{Name: name, Input: string(b)})
+	schema, gerr := gqlparser.LoadSchema(sources...)
 	if gerr != nil {
 		return nil, fmt.Errorf("load %s: %w", GraphQLFile, gerr)
 	}

@@ -60,7 +60,8 @@ type Repo struct {
 	commitStatus  map[string]map[string]string // sha -> context -> state
 	behind        map[string]bool
 	envs          []*environment
-	deployments   []*Deployment // oldest first
+	deployments   []*Deployment      // oldest first
+	commits       map[string]*Commit // by SHA (commits.go); nil until the first Commit
 }
 
 type environment struct {
@@ -145,6 +146,9 @@ func (r *Repo) resolveRef(ref string) (string, bool) {
 				return sha, true
 			}
 		}
+	}
+	if sha, ok := r.commitByPrefix(ref); ok {
+		return sha, true
 	}
 	// An abbreviated SHA of a commit the fake does not know: expand it deterministically, keeping the prefix.
 	return (ref + fakeSHA("expand", ref))[:40], true
