@@ -147,6 +147,7 @@ func environmentNames(ctx context.Context, f *cmdutil.Factory, repoFlag string) 
 	}
 	client, err := ghapi.NewClient(t, ghapi.ClientOptions{
 		Transport: f.Transport,
+		Getenv:    f.Getenv,
 		Retry:     ghapi.RetryPolicy{Attempts: 1},
 		UserAgent: "deployctl/" + f.Version.Version,
 		Timeout:   completionTimeout,

@@ -22,14 +22,12 @@ import (
 // the user's: gh's config directory is an empty temporary one.
 func completionFactory(t *testing.T, exe string, env map[string]string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
-	t.Setenv("GH_CONFIG_DIR", t.TempDir()) // go-gh reads the real environment
-	t.Setenv("GH_TOKEN", "")
-	t.Setenv("GITHUB_TOKEN", "")
 	ios, _, out, errOut := iostreams.Test()
 	if env == nil {
 		env = map[string]string{}
 	}
 	env["XDG_CONFIG_HOME"] = t.TempDir()
+	env["GH_CONFIG_DIR"] = t.TempDir()
 	return &cmdutil.Factory{
 		IOStreams:  ios,
 		Getenv:     func(k string) string { return env[k] },

@@ -57,6 +57,7 @@ func (f *Factory) Client(host string) (*ghapi.Client, error) {
 	return ghapi.NewClient(t, ghapi.ClientOptions{
 		Transport: f.Transport,
 		Getenv:    f.Getenv,
+		DebugLog:  f.IOStreams.ErrOut,
 		Retry:     f.Retry,
 		UserAgent: "deployctl/" + f.Version.Version,
 	})

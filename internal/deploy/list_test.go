@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -34,7 +33,7 @@ var demo = repository.Repository{Host: "github.com", Owner: "octo", Name: "demo"
 
 // The queries deployctl sends must be valid against GitHub's own schema.
 func TestQueriesMatchGitHubSchema(t *testing.T) {
-	dir := os.Getenv(githubtest.EnvAPIDir)
+	dir := githubtest.TestDir(githubtest.EnvAPIDir)
 	if dir == "" {
 		t.Skip(githubtest.EnvAPIDir + " not set: skipping the check of deployctl's GraphQL queries against GitHub's schema")
 	}

@@ -33,8 +33,10 @@ type ClientOptions struct {
 	// Transport is the innermost round tripper (nil: http.DefaultTransport,
 	// trusting SSL_CERT_FILE's roots besides the system's).
 	Transport http.RoundTripper
-	// Getenv reads SSL_CERT_FILE (os.Getenv if nil).
+	// Getenv reads SSL_CERT_FILE and GH_DEBUG (os.Getenv if nil).
 	Getenv Env
+	// DebugLog receives the GH_DEBUG request log (os.Stderr if nil).
+	DebugLog io.Writer
 	// Retry bounds retries of idempotent requests; the zero value is DefaultRetry.
 	Retry RetryPolicy
 	// UserAgent is sent on every request.
@@ -48,10 +50,10 @@ type ClientOptions struct {
 
 // NewClient builds the clients for t.
 func NewClient(t Target, opts ClientOptions) (*Client, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
 	if opts.Transport == nil {
-		if opts.Getenv == nil {
-			opts.Getenv = os.Getenv
-		}
 		t, err := transportWithExtraRoots(opts.Getenv)
 		if err != nil {
 			return nil, err
@@ -83,12 +85,24 @@ func NewClient(t Target, opts ClientOptions) (*Client, error) {
 	if opts.UserAgent != "" {
 		headers["User-Agent"] = opts.UserAgent
 	}
+	// GH_DEBUG as gh reads it, but through Getenv (go-gh would read the
+	// process's environment).
+	var debugLog io.Writer
+	if d := opts.Getenv("GH_DEBUG"); d != "" && d != "0" && d != "false" && d != "no" {
+		debugLog = opts.DebugLog
+		if debugLog == nil {
+			debugLog = os.Stderr
+		}
+	}
 	hc, err := api.NewHTTPClient(api.ClientOptions{
-		Host:      t.RESTURL.Hostname(),
-		AuthToken: t.Token,
-		Transport: inner,
-		Headers:   headers,
-		Timeout:   opts.Timeout,
+		Log:            debugLog,
+		LogIgnoreEnv:   true,
+		LogVerboseHTTP: strings.Contains(opts.Getenv("GH_DEBUG"), "api"),
+		Host:           t.RESTURL.Hostname(),
+		AuthToken:      t.Token,
+		Transport:      inner,
+		Headers:        headers,
+		Timeout:        opts.Timeout,
 		// Redirects may lead anywhere; net/http drops Authorization on a
 		// host change and the guard keeps it off, so following is safe.
 	})

@@ -47,10 +47,7 @@ func Resolve(host string, getenv Env) (Target, error) {
 		getenv = os.Getenv
 	}
 	if host == "" {
-		host = getenv("GH_HOST")
-	}
-	if host == "" {
-		host, _ = auth.DefaultHost()
+		host = defaultHost(getenv)
 	}
 	host = strings.ToLower(host)
 
@@ -84,7 +81,7 @@ func Resolve(host string, getenv Env) (Target, error) {
 			}
 		}
 	}
-	t.Token, t.TokenSource = auth.TokenForHost(host)
+	t.Token, t.TokenSource = tokenForHost(host, getenv)
 	if t.Token == "" {
 		return Target{}, &AuthError{Host: host, Reason: "no token found"}
 	}

@@ -23,7 +23,7 @@ type RealDelivery struct {
 // shared folder) and fails it when the folder holds none.
 func RealDeliveries(tb testing.TB) []RealDelivery {
 	tb.Helper()
-	dir := os.Getenv(EnvWebhooksDir)
+	dir := TestDir(EnvWebhooksDir)
 	if dir == "" {
 		tb.Skip(EnvWebhooksDir + " is not set: skipping the replay of GitHub's real webhook deliveries")
 	}

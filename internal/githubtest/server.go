@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,7 +98,7 @@ func New(opts Options) *Server {
 // It is closed when t ends, and t fails if any spec violation was recorded.
 func NewT(t testing.TB) *Server {
 	t.Helper()
-	dir := os.Getenv(EnvAPIDir)
+	dir := TestDir(EnvAPIDir)
 	if dir == "" {
 		t.Log(EnvAPIDir + " not set: skipping checks against GitHub's API description")
 	}

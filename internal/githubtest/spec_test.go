@@ -2,14 +2,13 @@ package githubtest
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 )
 
 func specDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv(EnvAPIDir)
+	dir := TestDir(EnvAPIDir)
 	if dir == "" {
 		t.Skip(EnvAPIDir + " not set: skipping checks against GitHub's API description")
 	}
