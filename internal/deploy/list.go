@@ -61,12 +61,7 @@ const ListQuery = `query DeploymentList($owner: String!, $name: String!, $first:
   repository(owner: $owner, name: $name) {
     deployments(first: $first, after: $after, environments: $environments, orderBy: {field: CREATED_AT, direction: DESC}) {
       pageInfo { hasNextPage endCursor }
-      nodes {
-        id databaseId environment task description payload commitOid createdAt updatedAt
-        ref { name }
-        creator { login __typename }
-        latestStatus { ` + statusFields + ` }
-      }
+      nodes { ` + NodeFields + ` }
     }
   }
 }`
@@ -101,7 +96,16 @@ func (s *gqlStatus) toStatus() *status.Status {
 	}
 }
 
-type gqlDeployment struct {
+// NodeFields is the selection of a GraphQL Deployment that Node holds. Other
+// queries (internal/environment) embed it, so every deployment read over
+// GraphQL becomes a Deployment the same way.
+const NodeFields = `id databaseId environment task description payload commitOid createdAt updatedAt
+        ref { name }
+        creator { login __typename }
+        latestStatus { ` + statusFields + ` }`
+
+// Node is a GraphQL Deployment as NodeFields selects it.
+type Node struct {
 	ID          string    `json:"id"`
 	DatabaseID  int64     `json:"databaseId"`
 	Environment string    `json:"environment"`
@@ -136,7 +140,7 @@ func listGraphQL(ctx context.Context, c *ghapi.Client, repo repository.Repositor
 						HasNextPage bool   `json:"hasNextPage"`
 						EndCursor   string `json:"endCursor"`
 					} `json:"pageInfo"`
-					Nodes []gqlDeployment `json:"nodes"`
+					Nodes []Node `json:"nodes"`
 				} `json:"deployments"`
 			} `json:"repository"`
 		}
@@ -148,7 +152,7 @@ func listGraphQL(ctx context.Context, c *ghapi.Client, repo repository.Repositor
 		}
 		conn := data.Repository.Deployments
 		for _, n := range conn.Nodes {
-			out = append(out, fromGraphQL(c, repo, n))
+			out = append(out, n.Deployment(c, repo))
 		}
 		if !conn.PageInfo.HasNextPage || len(conn.Nodes) == 0 {
 			break
@@ -158,7 +162,8 @@ func listGraphQL(ctx context.Context, c *ghapi.Client, repo repository.Repositor
 	return out, nil
 }
 
-func fromGraphQL(c *ghapi.Client, repo repository.Repository, n gqlDeployment) Deployment {
+// Deployment converts n; c and repo make its REST URL.
+func (n Node) Deployment(c *ghapi.Client, repo repository.Repository) Deployment {
 	d := Deployment{
 		ID:          n.DatabaseID,
 		NodeID:      n.ID,
@@ -261,10 +266,16 @@ func addLatestStatuses(ctx context.Context, c *ghapi.Client, repo repository.Rep
 }
 
 func listError(repo repository.Repository, err error) error {
+	return GraphQLError("list deployments", repo, err)
+}
+
+// GraphQLError wraps the error of a GraphQL query about repo: GitHub's
+// NOT_FOUND becomes a 404 APIError with the hint every command gives.
+func GraphQLError(action string, repo repository.Repository, err error) error {
 	var gerr ghapi.GraphQLErrors
 	if errors.As(err, &gerr) && gerr.NotFound() {
-		return fmt.Errorf("list deployments: %w", &ghapi.APIError{StatusCode: 404, Message: gerr.Error(),
+		return fmt.Errorf("%s: %w", action, &ghapi.APIError{StatusCode: 404, Message: gerr.Error(),
 			Hint: fmt.Sprintf("Not found: %s/%s does not exist, or the token cannot see it.", repo.Owner, repo.Name)})
 	}
-	return fmt.Errorf("list deployments: %w", err)
+	return fmt.Errorf("%s: %w", action, err)
 }
