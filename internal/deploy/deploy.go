@@ -206,19 +206,44 @@ func acceptedMessage(raw []byte) string {
 	return "GitHub merged the default branch into the ref"
 }
 
-// Get returns a deployment and all its statuses (two requests, more only for
-// a deployment with over 100 statuses).
-func Get(ctx context.Context, c *ghapi.Client, repo repository.Repository, id int64) (*Detail, error) {
+// Fetch returns a deployment without its statuses (one request; State and
+// the URLs of the latest status are left empty).
+func Fetch(ctx context.Context, c *ghapi.Client, repo repository.Repository, id int64) (*Deployment, error) {
 	var d restDeployment
 	_, err := restDo(ctx, c, http.MethodGet, fmt.Sprintf("repos/%s/%s/deployments/%d", repo.Owner, repo.Name, id), nil, &d)
 	if err != nil {
 		return nil, fmt.Errorf("get deployment %d: %w", id, ghapi.Wrap(err, fmt.Sprintf("deployment %d in %s/%s", id, repo.Owner, repo.Name)))
 	}
+	out := d.toDeployment()
+	return &out, nil
+}
+
+// FromEvent reads the deployment object of a webhook or GitHub Actions
+// event (status.Event.Deployment), which has the REST API's shape.
+func FromEvent(raw json.RawMessage) (*Deployment, error) {
+	var d restDeployment
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return nil, fmt.Errorf("the event's deployment: %w", err)
+	}
+	if d.ID == 0 {
+		return nil, errors.New("the event's deployment has no ID")
+	}
+	out := d.toDeployment()
+	return &out, nil
+}
+
+// Get returns a deployment and all its statuses (two requests, more only for
+// a deployment with over 100 statuses).
+func Get(ctx context.Context, c *ghapi.Client, repo repository.Repository, id int64) (*Detail, error) {
+	d, err := Fetch(ctx, c, repo, id)
+	if err != nil {
+		return nil, err
+	}
 	statuses, err := status.List(ctx, c, repo, id)
 	if err != nil {
 		return nil, err
 	}
-	out := &Detail{Deployment: d.toDeployment(), Statuses: statuses}
+	out := &Detail{Deployment: *d, Statuses: statuses}
 	if statuses == nil {
 		out.Statuses = []status.Status{}
 	}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -163,5 +164,39 @@ func TestCreateGetDelete(t *testing.T) {
 	}
 	if d, err := Get(ctx, c, demo, b.ID); err != nil || d.State != "" || len(d.Statuses) != 0 {
 		t.Errorf("get %d = %+v, %v", b.ID, d, err)
+	}
+}
+
+// FromEvent reads the deployment of a real deployment delivery (when the
+// shared webhooks are present) as REST answers read.
+func TestFromEventRealDelivery(t *testing.T) {
+	for _, d := range githubtest.RealDeliveries(t) {
+		if d.Name != "deployment.created.json" {
+			continue
+		}
+		var ev struct {
+			Deployment json.RawMessage `json:"deployment"`
+		}
+		if err := json.Unmarshal(d.Payload, &ev); err != nil {
+			t.Fatal(err)
+		}
+		dep, err := FromEvent(ev.Deployment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dep.ID == 0 || dep.SHA == "" || dep.Ref == "" || dep.Environment == "" || dep.Creator == "" || len(dep.Payload) == 0 {
+			t.Fatalf("FromEvent = %+v", dep)
+		}
+		return
+	}
+	t.Skip("no deployment.created.json delivery")
+}
+
+func TestFromEventRefusesNoID(t *testing.T) {
+	if _, err := FromEvent(json.RawMessage(`{"sha":"abc"}`)); err == nil {
+		t.Fatal("a deployment without an ID accepted")
+	}
+	if _, err := FromEvent(json.RawMessage(`[`)); err == nil {
+		t.Fatal("bad JSON accepted")
 	}
 }

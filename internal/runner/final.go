@@ -47,9 +47,18 @@ func signalNumber(sig os.Signal) int {
 	return 0
 }
 
-// signalName is a signal as people write it (SIGINT rather than
+// SignalStatus is the exit status a shell reports for a process ended by
+// sig: 128+N (130 for SIGINT, 143 for SIGTERM).
+func SignalStatus(sig os.Signal) int {
+	if n := signalNumber(sig); n > 0 {
+		return 128 + n
+	}
+	return 128 + int(syscall.SIGTERM)
+}
+
+// SignalName is a signal as people write it (SIGINT rather than
 // "interrupt").
-func signalName(sig os.Signal) string {
+func SignalName(sig os.Signal) string {
 	switch sig {
 	case os.Interrupt:
 		return "SIGINT"

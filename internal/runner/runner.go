@@ -190,7 +190,7 @@ func Run(ctx context.Context, spec Spec) Result {
 		res = Result{Outcome: Stopped}
 	case sig := <-spec.Signals:
 		stopGroup(pgid, waited, sig, spec.Signals, spec.KillGrace)
-		res = Result{Outcome: Stopped, Signal: signalName(sig), signo: signalNumber(sig)}
+		res = Result{Outcome: Stopped, Signal: SignalName(sig), signo: signalNumber(sig)}
 	}
 	res.Duration = time.Since(start)
 	res.EnvironmentURL = readEnvURL(spec.EnvURLFile)

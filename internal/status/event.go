@@ -14,6 +14,9 @@ type Event struct {
 	Environment  string
 	// Repo is OWNER/REPO of the event's repository.
 	Repo string
+	// Deployment is the event's deployment object, as GitHub sent it
+	// (deploy.FromEvent reads it).
+	Deployment json.RawMessage
 }
 
 // ErrNoDeploymentEvent means the event file holds no deployment.
@@ -26,10 +29,7 @@ func ReadEvent(path string) (*Event, error) {
 		return nil, fmt.Errorf("read event file: %w", err)
 	}
 	var ev struct {
-		Deployment *struct {
-			ID          int64  `json:"id"`
-			Environment string `json:"environment"`
-		} `json:"deployment"`
+		Deployment       json.RawMessage  `json:"deployment"`
 		DeploymentStatus *json.RawMessage `json:"deployment_status"`
 		Repository       struct {
 			FullName string `json:"full_name"`
@@ -38,8 +38,17 @@ func ReadEvent(path string) (*Event, error) {
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		return nil, fmt.Errorf("event file %s is not JSON: %w", path, err)
 	}
-	if ev.Deployment == nil || ev.Deployment.ID == 0 {
+	var d struct {
+		ID          int64  `json:"id"`
+		Environment string `json:"environment"`
+	}
+	if len(ev.Deployment) > 0 {
+		if err := json.Unmarshal(ev.Deployment, &d); err != nil {
+			return nil, fmt.Errorf("event file %s: deployment: %w", path, err)
+		}
+	}
+	if d.ID == 0 {
 		return nil, fmt.Errorf("%s: %w", path, ErrNoDeploymentEvent)
 	}
-	return &Event{DeploymentID: ev.Deployment.ID, Environment: ev.Deployment.Environment, Repo: ev.Repository.FullName}, nil
+	return &Event{DeploymentID: d.ID, Environment: d.Environment, Repo: ev.Repository.FullName, Deployment: ev.Deployment}, nil
 }
