@@ -21,6 +21,7 @@ import (
 	"github.com/deployctl/gh-deployctl/cmd/deployment/create"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/get"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/list"
+	"github.com/deployctl/gh-deployctl/cmd/deployment/run"
 	"github.com/deployctl/gh-deployctl/cmd/listen"
 	"github.com/deployctl/gh-deployctl/cmd/status"
 	"github.com/deployctl/gh-deployctl/cmd/version"
@@ -67,6 +68,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 
 	root.AddCommand(
 		create.NewCmdCreate(f, nil),
+		run.NewCmdRun(f, nil),
 		list.NewCmdList(f, nil),
 		get.NewCmdGet(f, nil),
 		status.NewCmdStatus(f),

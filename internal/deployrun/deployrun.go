@@ -101,6 +101,7 @@ func Run(ctx context.Context, o Options) Result {
 	d, err := o.Take(in.ctx)
 	if err != nil {
 		if sig := in.signal(); sig != nil {
+			notef(o.Notes, "deployctl: interrupted by %s before the deployment was ready; nothing was run", runner.SignalName(sig))
 			return interrupted(res, sig)
 		}
 		res.Err, res.ExitStatus = err, 1

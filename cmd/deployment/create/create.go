@@ -3,12 +3,14 @@
 package create
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 
 	"github.com/MakeNowJust/heredoc"
+	"github.com/cli/go-gh/v2/pkg/repository"
 	"github.com/spf13/cobra"
 
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
@@ -74,22 +76,11 @@ func createRun(opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	ios := opts.IO
-	req.OnAutoMerge = func(msg string) {
-		fmt.Fprintf(ios.ErrOut, "GitHub answered 202: %s. Creating the deployment once more.\n", msg)
-	}
-	d, err := deploy.Create(opts.Context, client, repo, req)
-	var apiErr *ghapi.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict {
-		apiErr.Hint = "To deploy anyway, use --skip-checks, or name the contexts that must pass with --required-contexts."
-		return fmt.Errorf("create deployment: %w", apiErr)
-	}
+	d, err := Submit(opts.Context, &opts.APIOptions, client, repo, req)
 	if err != nil {
 		return err
 	}
-	if err := writeGitHubOutput(opts.Getenv, d.ID); err != nil {
-		return err
-	}
+	ios := opts.IO
 	switch {
 	case opts.Exporter != nil:
 		return opts.Exporter.Write(ios, d)
@@ -101,6 +92,28 @@ func createRun(opts *CreateOptions) error {
 		_, err = fmt.Fprintln(ios.Out, d.ID)
 	}
 	return err
+}
+
+// Submit creates the deployment as create does, for every command that
+// creates one: GitHub's 202 (auto-merge) said on stderr, a 409 with the
+// hint that can fix it, deployment-id in $GITHUB_OUTPUT inside Actions.
+func Submit(ctx context.Context, opts *cmdutil.APIOptions, client *ghapi.Client, repo repository.Repository, req deploy.CreateRequest) (*deploy.Deployment, error) {
+	req.OnAutoMerge = func(msg string) {
+		fmt.Fprintf(opts.IO.ErrOut, "GitHub answered 202: %s. Creating the deployment once more.\n", msg)
+	}
+	d, err := deploy.Create(ctx, client, repo, req)
+	var apiErr *ghapi.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict {
+		apiErr.Hint = "To deploy anyway, use --skip-checks, or name the contexts that must pass with --required-contexts."
+		return nil, fmt.Errorf("create deployment: %w", apiErr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := writeGitHubOutput(opts.Getenv, d.ID); err != nil {
+		return d, err
+	}
+	return d, nil
 }
 
 // writeGitHubOutput sets the step output deployment-id inside GitHub Actions.
