@@ -83,7 +83,7 @@ func (d *restDeployment) toDeployment() Deployment {
 		Ref:         d.Ref,
 		SHA:         d.SHA,
 		Task:        d.Task,
-		Payload:     normalizePayload(d.Payload),
+		Payload:     NormalizePayload(d.Payload),
 		CreatedAt:   d.CreatedAt,
 		UpdatedAt:   d.UpdatedAt,
 		Transient:   d.Transient,
@@ -108,16 +108,6 @@ func restDo(ctx context.Context, c *ghapi.Client, method, path string, body, out
 		return nil, err
 	}
 	return c.REST.Do(ctx, req, out)
-}
-
-// normalizePayload gives every deployment a JSON payload: GitHub returns an
-// object, a string, or nothing, and GraphQL returns the JSON as text.
-func normalizePayload(raw json.RawMessage) json.RawMessage {
-	s := strings.TrimSpace(string(raw))
-	if s == "" || s == "null" || s == `""` {
-		return json.RawMessage("{}")
-	}
-	return json.RawMessage(s)
 }
 
 // CreateRequest is a new deployment. Nil pointers are left to GitHub's

@@ -171,7 +171,7 @@ func (n Node) Deployment(c *ghapi.Client, repo repository.Repository) Deployment
 		SHA:         n.CommitOid,
 		Task:        n.Task,
 		Description: n.Description,
-		Payload:     normalizePayload([]byte(n.Payload)),
+		Payload:     NormalizePayload([]byte(n.Payload)),
 		CreatedAt:   n.CreatedAt,
 		UpdatedAt:   n.UpdatedAt,
 		URL:         fmt.Sprintf("%srepos/%s/%s/deployments/%d", c.Target.RESTURL, repo.Owner, repo.Name, n.DatabaseID),

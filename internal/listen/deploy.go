@@ -56,10 +56,11 @@ func (w *workers) execute(j *store.Job) {
 		return
 	}
 	defer logf.Close()
-	fmt.Fprintf(logf, "deployctl: deployment %d of %s (%s) to %s, started %s\n", d.ID, d.Repo, d.Ref, d.Environment, p.StartedAt.UTC().Format(time.RFC3339))
+	// Ref and environment come from the webhook: quoted, so they cannot forge lines or escapes.
+	fmt.Fprintf(logf, "deployctl: deployment %d of %s (ref %q) to %q, started %s\n", d.ID, d.Repo, d.Ref, d.Environment, p.StartedAt.UTC().Format(time.RFC3339))
 
-	log.Info("deployment running", "ref", d.Ref, "sha", short(d.SHA), "log", p.LogFile)
-	w.post(j, status.SetRequest{State: status.InProgress, Description: "Deploying " + short(d.SHA) + " with " + filepath.Base(w.o.Exec[0])})
+	log.Info("deployment running", "ref", d.Ref, "sha", deploy.ShortSHA(d.SHA), "log", p.LogFile)
+	w.post(j, status.SetRequest{State: status.InProgress, Description: "Deploying " + deploy.ShortSHA(d.SHA) + " with " + filepath.Base(w.o.Exec[0])})
 
 	envFile := filepath.Join(w.o.StateDir, "logs", fmt.Sprintf("%s-%d.environment-url", strings.ReplaceAll(d.Repo, "/", "_"), d.ID))
 	res := runner.Run(w.runCtx, runner.Spec{
@@ -178,11 +179,4 @@ func randomToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }

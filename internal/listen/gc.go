@@ -11,11 +11,11 @@ const (
 	// times the live one, still far under the 100 MiB the issue allows.
 	gcPercent = 400
 	// memoryLimit is the soft limit past which the collector works harder
-	// rather than let a large live heap grow fivefold. It is well above the
-	// heap of a listener at work (~35 MiB at 1,000 deliveries/s), since a
-	// live heap past it makes the collector run nearly all the time (up to
-	// half the CPU): that takes a flood of near-25 MiB bodies at once.
-	memoryLimit = 128 << 20
+	// rather than let a large live heap grow fivefold. The live heap stays
+	// well under it: a few MB at work, plus at most the intake's body budget
+	// (intake.BodyBudget, 32 MiB) under a flood of large bodies; so the
+	// collector never runs all the time, and the process stays under 100 MiB.
+	memoryLimit = 80 << 20
 )
 
 // TuneGC sets the collector for a long-running listener, unless the

@@ -219,7 +219,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	w.start()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(limitConnections(ln, maxConnections)) }()
 	ready.Store(true)
 	o.Log.Info("listening", "addr", ln.Addr().String(), "path", o.Path, "exec", o.Exec != nil,
 		"create_on_merge", !o.NoCreateOnMerge, "state_dir", o.StateDir)

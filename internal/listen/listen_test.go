@@ -49,12 +49,13 @@ func TestSlowClients(t *testing.T) {
 	// server took.
 	trickle := func(start, more string) <-chan time.Duration {
 		out := make(chan time.Duration, 1)
+		// From before the dial: the server's clock starts once it accepted.
+		begin := time.Now()
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { conn.Close() })
-		begin := time.Now()
 		if _, err := io.WriteString(conn, start); err != nil {
 			t.Fatal(err)
 		}

@@ -2,12 +2,13 @@ package listen
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // NewLogger returns the listener's logger: "json" is log/slog's JSON, one
@@ -46,7 +47,14 @@ func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 	case r.Level < slog.LevelInfo:
 		b.WriteString("DEBUG ")
 	}
-	b.WriteString(r.Message)
+	// The message and the values may hold webhook data: a newline would
+	// forge a line, an ESC or CR rewrite a terminal. Such text is quoted,
+	// its control characters escaped.
+	if !printable(r.Message) {
+		b.WriteString(strconv.Quote(r.Message))
+	} else {
+		b.WriteString(r.Message)
+	}
 	write := func(a slog.Attr) bool {
 		a.Value = a.Value.Resolve()
 		if a.Equal(slog.Attr{}) {
@@ -56,8 +64,8 @@ func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 		if v == "" {
 			return true
 		}
-		if strings.ContainsAny(v, " \t\n\"=") {
-			v = fmt.Sprintf("%q", v)
+		if strings.ContainsAny(v, " \"=") || !printable(v) {
+			v = strconv.Quote(v)
 		}
 		b.WriteString(" " + h.prefix + a.Key + "=" + v)
 		return true
@@ -71,6 +79,16 @@ func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 	defer h.mu.Unlock()
 	_, err := io.WriteString(h.w, b.String())
 	return err
+}
+
+// printable reports text without control or other non-printing characters.
+func printable(s string) bool {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *lineHandler) WithAttrs(as []slog.Attr) slog.Handler {

@@ -138,8 +138,8 @@ func (w *workers) merge(j *store.Job) {
 		d, err := deploy.Create(ctx, w.c, w.repo(m.Repo), req)
 		cancel()
 		if err == nil {
-			log.Info(fmt.Sprintf("created deployment %d of %s to %s", d.ID, short(m.HeadSHA), d.Environment),
-				"deployment", d.ID, "sha", short(m.HeadSHA), "environment", d.Environment, "deploy_user", m.Author)
+			log.Info(fmt.Sprintf("created deployment %d of %s to %s", d.ID, deploy.ShortSHA(m.HeadSHA), d.Environment),
+				"deployment", d.ID, "sha", deploy.ShortSHA(m.HeadSHA), "environment", d.Environment, "deploy_user", m.Author)
 			p.CreatedID, p.Phase = d.ID, store.Done
 			w.save(j)
 			return

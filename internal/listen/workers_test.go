@@ -255,3 +255,19 @@ func TestMergesYieldToABurst(t *testing.T) {
 		t.Errorf("burst over after %v: waited %v", mergeYieldMax/4, d)
 	}
 }
+
+// TestLanesIgnoreCase (D16): GitHub treats environment and repository
+// names without regard to case, so Staging and STAGING are one lane.
+func TestLanesIgnoreCase(t *testing.T) {
+	w := testWorkers(t, Options{Concurrency: 3})
+	a, b, c := deployJob(1, "octo/a", "Staging"), deployJob(2, "Octo/A", "STAGING"), deployJob(3, "octo/a", "production")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, j := range []*store.Job{a, b, c} {
+		w.waiting = append(w.waiting, &waiter{job: j, ready: make(chan struct{})})
+	}
+	w.dispatchLocked()
+	if len(w.waiting) != 1 || w.waiting[0].job != b {
+		t.Fatalf("%d waiting, want only deployment 2 (the lane of 1)", len(w.waiting))
+	}
+}

@@ -30,11 +30,3 @@ func Time(ios *iostreams.IOStreams, now, t time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339)
 }
-
-// ShortSHA is the first seven characters of a commit SHA, as GitHub shows it.
-func ShortSHA(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
-}

@@ -87,7 +87,7 @@ func createRun(opts *CreateOptions) error {
 	case ios.IsStdoutTTY():
 		cs := ios.ColorScheme()
 		_, err = fmt.Fprintf(ios.Out, "%s Created deployment %s of %s (%s) to %s in %s/%s\n", cs.SuccessIcon(),
-			cs.Bold(fmt.Sprint(d.ID)), d.Ref, output.ShortSHA(d.SHA), d.Environment, repo.Owner, repo.Name)
+			cs.Bold(fmt.Sprint(d.ID)), d.Ref, deploy.ShortSHA(d.SHA), d.Environment, repo.Owner, repo.Name)
 	default:
 		_, err = fmt.Fprintln(ios.Out, d.ID)
 	}

@@ -98,7 +98,7 @@ func listRun(opts *ListOptions) error {
 		tp.AddField(fmt.Sprint(d.ID))
 		tp.AddField(d.Environment)
 		tp.AddField(d.Ref)
-		tp.AddField(output.ShortSHA(d.SHA))
+		tp.AddField(deploy.ShortSHA(d.SHA))
 		tp.AddField(state, tableprinter.WithColor(cs.State))
 		tp.AddField(d.Creator)
 		tp.AddField(output.Time(ios, now, d.CreatedAt), tableprinter.WithColor(cs.Gray))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
 
@@ -64,32 +65,6 @@ func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
 }
 
-// validFullName is what GitHub allows in owner and repository names,
-// ^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$ (checked by hand: a
-// regexp cost more than the rest of the decision). The name ends up in API
-// paths, so nothing else may pass (no "..", no slashes more).
-func validFullName(s string) bool {
-	owner, name, ok := strings.Cut(s, "/")
-	if !ok || len(owner) < 1 || len(owner) > 39 || len(name) < 1 || len(name) > 100 || owner[0] == '-' {
-		return false
-	}
-	for i := 0; i < len(owner); i++ {
-		if c := owner[i]; !isAlnum(c) && c != '-' {
-			return false
-		}
-	}
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; !isAlnum(c) && c != '.' && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
 // isSHA reports a commit SHA: 40 or 64 hex digits.
 func isSHA(s string) bool {
 	if len(s) != 40 && len(s) != 64 {
@@ -113,7 +88,7 @@ func repoOf(v *fastjson.Value) repoJSON {
 }
 
 func (r *repoJSON) check() error {
-	if !validFullName(r.FullName) || strings.Contains(r.FullName, "..") {
+	if !deploy.ValidFullName(r.FullName) {
 		return malformed("repository.full_name %q is not OWNER/REPO", r.FullName)
 	}
 	return nil
@@ -126,11 +101,20 @@ func str(v *fastjson.Value, keys ...string) string { return string(v.GetStringBy
 // scan a 25 KB delivery twice and cost most of the intake's time.
 var parsers fastjson.ParserPool
 
+// maxValues bounds the JSON values of a payload that is parsed: a merged
+// pull request holds about a thousand, and parsing costs memory for each
+// (13 million small values in 25 MiB took 6 GB).
+const maxValues = 100_000
+
 // Classify decodes a verified payload and decides what to do with it.
 func Classify(event string, payload []byte, rules Rules, now time.Time) (Decision, error) {
-	if bytes.Contains(payload, []byte(`\u0000`)) {
-		// A NUL cannot reach a command's environment; GitHub never sends one.
-		return Decision{}, malformed("NUL character in payload")
+	switch event {
+	case "ping", "pull_request", "deployment", "deployment_status":
+	default:
+		return Decision{Action: Ignore, Message: "ignored event", Attrs: []any{"event", event}}, nil
+	}
+	if countValues(payload, maxValues) > maxValues {
+		return Decision{}, malformed("more than %d JSON values", maxValues)
 	}
 	p := parsers.Get()
 	defer parsers.Put(p)
@@ -147,11 +131,41 @@ func Classify(event string, payload []byte, rules Rules, now time.Time) (Decisio
 	case "pull_request":
 		return classifyPullRequest(v, rules, now)
 	case "deployment":
-		return classifyDeployment(v, rules, now)
-	case "deployment_status":
+		return classifyDeployment(v, payload, rules, now)
+	default: // deployment_status
 		return classifyDeploymentStatus(v)
 	}
-	return Decision{Action: Ignore, Message: "ignored event", Attrs: []any{"event", event}}, nil
+}
+
+// countValues counts the JSON values in b, up to just past limit: an
+// upper bound (every '[', '{', ',' and ':' outside strings, and one for
+// the whole), in one pass, without parsing.
+func countValues(b []byte, limit int) int {
+	n := 1
+	inString := false
+	for i := 0; i < len(b) && n <= limit; i++ {
+		c := b[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && (c == '[' || c == '{' || c == ',' || c == ':'):
+			n++
+		}
+	}
+	return n
+}
+
+// noNUL refuses a NUL in a decoded value: it cannot reach a command's
+// environment, and GitHub never sends one.
+func noNUL(values ...string) error {
+	for _, s := range values {
+		if strings.IndexByte(s, 0) >= 0 {
+			return malformed("NUL character in a value")
+		}
+	}
+	return nil
 }
 
 func classifyPullRequest(v *fastjson.Value, rules Rules, now time.Time) (Decision, error) {
@@ -179,6 +193,9 @@ func classifyPullRequest(v *fastjson.Value, rules Rules, now time.Time) (Decisio
 	if !isSHA(headSHA) {
 		return Decision{}, malformed("pull_request.head.sha %q is not a commit SHA", headSHA)
 	}
+	if err := noNUL(headRef, baseRef, author); err != nil {
+		return Decision{}, err
+	}
 	attrs = append(attrs, "base", baseRef)
 	if rules.Base == "" {
 		if baseRef == "" || baseRef != repo.DefaultBranch {
@@ -190,7 +207,7 @@ func classifyPullRequest(v *fastjson.Value, rules Rules, now time.Time) (Decisio
 	return Decision{
 		Action:  Work,
 		Message: "merged pull request",
-		Attrs:   append(attrs, "sha", short(headSHA), "author", author),
+		Attrs:   append(attrs, "sha", deploy.ShortSHA(headSHA), "author", author),
 		Job: &store.Job{
 			Kind: store.KindMerge, AcceptedAt: now, Progress: store.Progress{Phase: store.Pending},
 			Merge: &store.Merge{
@@ -201,7 +218,7 @@ func classifyPullRequest(v *fastjson.Value, rules Rules, now time.Time) (Decisio
 	}, nil
 }
 
-func classifyDeployment(v *fastjson.Value, rules Rules, now time.Time) (Decision, error) {
+func classifyDeployment(v *fastjson.Value, rawJSON []byte, rules Rules, now time.Time) (Decision, error) {
 	d := v.Get("deployment")
 	if d == nil || d.Type() != fastjson.TypeObject || d.GetInt64("id") <= 0 {
 		return Decision{}, malformed("deployment event without deployment.id")
@@ -226,14 +243,18 @@ func classifyDeployment(v *fastjson.Value, rules Rules, now time.Time) (Decision
 			return Decision{Action: Record, Message: "deployment for another listener (--environment-filter)", Attrs: attrs}, nil
 		}
 	}
-	var payload json.RawMessage
-	if pv := d.Get("payload"); pv != nil {
-		payload = pv.MarshalTo(nil)
-	}
 	dep := &store.Deploy{
 		ID: id, Repo: repo.FullName, Environment: environment, Ref: ref, SHA: str(d, "sha"), Task: str(d, "task"),
-		Description: str(d, "description"), Creator: str(d, "creator", "login"), Payload: normalizePayload(payload),
+		Description: str(d, "description"), Creator: str(d, "creator", "login"),
 	}
+	if err := noNUL(dep.Environment, dep.Ref, dep.SHA, dep.Task, dep.Description, dep.Creator); err != nil {
+		return Decision{}, err
+	}
+	payload, err := rawPayload(rawJSON)
+	if err != nil {
+		return Decision{}, err
+	}
+	dep.Payload = deploy.NormalizePayload(payload)
 	return Decision{
 		Action: Work, Message: "deployment received", Attrs: attrs,
 		Job: &store.Job{Kind: store.KindDeploy, AcceptedAt: now, Deploy: dep, Progress: store.Progress{Phase: store.Pending}},
@@ -254,19 +275,25 @@ func classifyDeploymentStatus(v *fastjson.Value) (Decision, error) {
 	}, nil
 }
 
-// normalizePayload keeps a deployment's payload as JSON text; GitHub sends an
-// object, or a string when the creator passed one.
-func normalizePayload(raw json.RawMessage) json.RawMessage {
-	s := bytes.TrimSpace(raw)
-	if len(s) == 0 || string(s) == "null" {
-		return json.RawMessage("{}")
+// rawPayload is deployment.payload as GitHub sent it, compacted: the JSON
+// text reaches DEPLOY_PAYLOAD with its escapes as they were (a \u0000 stays
+// six characters; fastjson would re-encode strings in Go's syntax, which is
+// not JSON).
+func rawPayload(body []byte) (json.RawMessage, error) {
+	var ev struct {
+		Deployment struct {
+			Payload json.RawMessage `json:"payload"`
+		} `json:"deployment"`
 	}
-	return json.RawMessage(append([]byte(nil), s...))
-}
-
-func short(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return nil, malformed("deployment payload: %v", err)
 	}
-	return sha
+	if len(ev.Deployment.Payload) == 0 {
+		return nil, nil
+	}
+	var out bytes.Buffer
+	if err := json.Compact(&out, ev.Deployment.Payload); err != nil {
+		return nil, malformed("deployment payload: %v", err)
+	}
+	return out.Bytes(), nil
 }

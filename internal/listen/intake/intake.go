@@ -6,7 +6,6 @@
 package intake
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -49,6 +48,9 @@ type Handler struct {
 	Log      *slog.Logger
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
+	// Budget bounds the memory of bodies being read (nil: one of
+	// BodyBudget shared by every handler given none).
+	Budget *Budget
 
 	// macs are HMAC-SHA256 states keyed with Secret, reused across
 	// deliveries (Secret must not change once the handler serves).
@@ -74,9 +76,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusRequestEntityTooLarge, "body over 25 MiB")
 		return
 	}
-	buf := getBuffer(r.ContentLength)
-	defer putBuffer(buf)
-	body, err := readBody(buf, http.MaxBytesReader(w, r.Body, MaxBody))
+	bg := h.Budget
+	if bg == nil {
+		bg = defaultBudget
+	}
+	read, err := bg.readBody(r.Context(), http.MaxBytesReader(w, r.Body, MaxBody), r.ContentLength, MaxBody)
+	if err == nil {
+		defer read.release()
+	}
+	if errors.Is(err, errBusy) {
+		h.log(slog.LevelWarn, "refused delivery: "+err.Error(), delivery, event)
+		reply(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -89,6 +101,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	body := read.b
 	if !h.Insecure {
 		if err := h.verify(r.Header.Get(github.SHA256SignatureHeader), body); err != nil {
 			h.log(slog.LevelWarn, "refused delivery: "+err.Error(), delivery, event, "remote", r.RemoteAddr)
@@ -160,35 +173,8 @@ func (h *Handler) log(level slog.Level, msg, delivery, event string, attrs ...an
 	h.Log.Log(ctx, level, msg, append(args, attrs...)...)
 }
 
-// bodies are reused read buffers: a 25 KB delivery read with io.ReadAll
-// allocates about 60 KB of garbage, most of the intake's allocation. Large
-// ones are not kept, so a rare big delivery does not stay in memory.
-var bodies sync.Pool
-
-const keepBuffer = 256 << 10
-
-func getBuffer(contentLength int64) *bytes.Buffer {
-	b, _ := bodies.Get().(*bytes.Buffer)
-	if b == nil {
-		b = new(bytes.Buffer)
-	}
-	if contentLength > 0 && contentLength <= MaxBody {
-		b.Grow(int(contentLength) + bytes.MinRead)
-	}
-	return b
-}
-
-func putBuffer(b *bytes.Buffer) {
-	if b.Cap() <= keepBuffer {
-		b.Reset()
-		bodies.Put(b)
-	}
-}
-
-func readBody(b *bytes.Buffer, r io.Reader) ([]byte, error) {
-	_, err := b.ReadFrom(r)
-	return b.Bytes(), err
-}
+// defaultBudget is the budget of handlers given none.
+var defaultBudget = NewBudget(BodyBudget)
 
 // verify checks X-Hub-Signature-256 only: go-github's ValidatePayload would
 // fall back to the SHA-1 header, and skip the check when both the secret and

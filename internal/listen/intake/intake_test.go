@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
@@ -128,6 +129,17 @@ func TestAnswers(t *testing.T) {
 		{"no delivery header", delivery{event: "pull_request", ctype: "application/json", sig: sign256(pr), body: pr}, 400, false},
 		{"repository name with a path", signed("deployment", "c6", []byte(strings.Replace(deploymentEvent, "octo/demo", "octo/../../user", 1))), 400, false},
 		{"GET", delivery{method: http.MethodGet}, 405, false},
+		// D5: the text \u0000 in a pull request's body is text, not a NUL.
+		{"escaped backslash-u0000 in a PR body", signed("pull_request", "n1", []byte(strings.Replace(mergedPR,
+			`"merged":true`, `"merged":true,"body":"see \\u0000 here"`, 1))), 202, true},
+		{"NUL in a deployment's ref", signed("deployment", "n2", []byte(strings.Replace(deploymentEvent,
+			`"ref":"main"`, `"ref":"ma\u0000in"`, 1))), 400, false},
+		{"raw NUL byte in a deployment's description", signed("deployment", "n3", []byte(strings.Replace(deploymentEvent,
+			`"description":"hi"`, "\"description\":\"h\x00i\"", 1))), 400, false},
+		{"NUL in a merged PR's head ref", signed("pull_request", "n4", []byte(strings.Replace(mergedPR,
+			`"ref":"feature"`, `"ref":"fea\u0000ture"`, 1))), 400, false},
+		{"a NUL escaped inside the payload stays text", signed("deployment", "n5", []byte(strings.Replace(deploymentEvent,
+			`"payload":{"a":1}`, `"payload":{"a":"x\u0000y"}`, 1))), 202, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -267,5 +279,49 @@ func TestRealDeliveries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPayloadReachesTheCommandAsSent: DEPLOY_PAYLOAD is the payload's JSON
+// text as GitHub sent it (escapes kept, so still JSON), {} when there is none.
+func TestPayloadReachesTheCommandAsSent(t *testing.T) {
+	for payload, want := range map[string]string{
+		`{"a": "x\u0000y\u001b[31m", "b": [1, 2]}`: `{"a":"x\u0000y\u001b[31m","b":[1,2]}`,
+		`""`:     `{}`,
+		`null`:   `{}`,
+		`"text"`: `"text"`,
+	} {
+		f := newFixture(t, Rules{Exec: true})
+		body := strings.Replace(deploymentEvent, `"payload":{"a":1}`, `"payload":`+payload, 1)
+		if w := f.do(signed("deployment", "p", []byte(body))); w.Code != 202 {
+			t.Fatalf("payload %s: status %d %s", payload, w.Code, w.Body)
+		}
+		if got := string(f.jobs[0].Deploy.Payload); got != want {
+			t.Errorf("payload %s: DEPLOY_PAYLOAD %s, want %s", payload, got, want)
+		}
+	}
+}
+
+// TestBoundedParsing (D13): a payload of millions of tiny values is refused
+// before it is parsed; an event the listener does not handle is not parsed.
+func TestBoundedParsing(t *testing.T) {
+	f := newFixture(t, Rules{CreateOnMerge: true, Exec: true})
+	values := strings.Replace(mergedPR, `"merged":true`, `"merged":true,"x":[`+strings.Repeat("0,", 2*maxValues)+`0]`, 1)
+	if w := f.do(signed("pull_request", "v1", []byte(values))); w.Code != 400 {
+		t.Fatalf("many values: status %d, want 400", w.Code)
+	}
+	// Commas and colons in strings are not values.
+	text := strings.Replace(mergedPR, `"merged":true`, `"merged":true,"body":"`+strings.Repeat(",:[{", maxValues)+`"`, 1)
+	if w := f.do(signed("pull_request", "v2", []byte(text))); w.Code != 202 {
+		t.Fatalf("a long body: status %d %s, want 202", w.Code, w.Body)
+	}
+	if w := f.do(signed("push", "v3", []byte(values))); w.Code != 202 {
+		t.Fatalf("an ignored event: status %d, want 202", w.Code)
+	}
+	allocs := testing.AllocsPerRun(3, func() {
+		_, _ = Classify("push", []byte(values), Rules{}, time.Now())
+	})
+	if allocs > 5 {
+		t.Fatalf("an ignored event allocates %v times: it is parsed", allocs)
 	}
 }

@@ -1,0 +1,45 @@
+package listen
+
+import (
+	"net"
+	"sync"
+)
+
+// maxConnections bounds the connections served at once; more wait in the
+// kernel's accept queue. GitHub opens one per delivery and answers come in
+// milliseconds, so a few hundred is far more than a busy organisation
+// needs, and it bounds what idle or slow connections cost (each one's
+// goroutine and buffers) whoever opens them.
+const maxConnections = 256
+
+// limitListener accepts a connection only while fewer than its capacity are
+// open.
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func limitConnections(l net.Listener, n int) net.Listener {
+	return &limitListener{Listener: l, slots: make(chan struct{}, n)}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	l.slots <- struct{}{}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
+}
+
+type limitConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.release()
+	return err
+}

@@ -1,0 +1,85 @@
+package listen_test
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// rssMiB is a process's resident memory.
+func rssMiB(t *testing.T, pid int) int {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skip("no /proc:", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return kb >> 10
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+// TestAnnouncedBodiesDoNotTakeMemory (D1): 200 connections announcing 25
+// MiB bodies and sending 1 MiB each, without the secret, keep the
+// listener's memory bounded by what it lets arrive; once they are gone,
+// deliveries are accepted again.
+func TestAnnouncedBodiesDoNotTakeMemory(t *testing.T) {
+	e := newEnv(t)
+	l := e.start()
+	pid := l.cmd.Process.Pid
+	chunk := []byte(strings.Repeat("x", 64<<10))
+	var wg sync.WaitGroup
+	conns := make(chan net.Conn, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp", e.addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			conns <- c
+			fmt.Fprintf(c, "POST /event_handler HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
+				"X-GitHub-Event: ping\r\nX-GitHub-Delivery: flood-%d\r\nContent-Length: %d\r\n\r\n", i, 25<<20)
+			// What the listener does not read stays in the kernel's buffers,
+			// and the write waits: give up after a moment.
+			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			for range 16 {
+				if _, err := c.Write(chunk); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(conns)
+	peak := 0
+	for range 20 {
+		peak = max(peak, rssMiB(t, pid))
+		time.Sleep(50 * time.Millisecond)
+	}
+	if peak >= 100 {
+		t.Errorf("listener RSS %d MiB with 200 connections announcing 25 MiB, want < 100", peak)
+	}
+	t.Logf("peak RSS %d MiB", peak)
+	for c := range conns {
+		c.Close()
+	}
+	body := []byte(`{"zen":"hi","hook_id":1}`)
+	e.waitFor(15*time.Second, "a delivery accepted after the flood", func() bool {
+		return e.post("ping", "after-flood", "application/json", sign(body), body) == 200
+	})
+}
