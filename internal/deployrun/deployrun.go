@@ -19,7 +19,6 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
-	"github.com/deployctl/gh-deployctl/internal/output"
 	"github.com/deployctl/gh-deployctl/internal/runner"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
@@ -108,11 +107,11 @@ func Run(ctx context.Context, o Options) Result {
 		return res
 	}
 	res.Deployment = d
-	notef(o.Notes, "deployctl: deployment %d of %s (%s) to %s in %s/%s: running %s", d.ID, d.Ref, output.ShortSHA(d.SHA), d.Environment, o.Repo.Owner, o.Repo.Name, filepath.Base(o.Argv[0]))
+	notef(o.Notes, "deployctl: deployment %d of %s (%s) to %s in %s/%s: running %s", d.ID, d.Ref, deploy.ShortSHA(d.SHA), d.Environment, o.Repo.Owner, o.Repo.Name, filepath.Base(o.Argv[0]))
 
 	_, err = status.Set(in.ctx, o.Client, o.Repo, d.ID, status.SetRequest{
 		State: status.InProgress, LogURL: o.LogURL,
-		Description: status.FitDescription("Deploying " + output.ShortSHA(d.SHA) + " with " + filepath.Base(o.Argv[0])),
+		Description: status.FitDescription("Deploying " + deploy.ShortSHA(d.SHA) + " with " + filepath.Base(o.Argv[0])),
 	})
 	switch {
 	case in.signal() != nil:
