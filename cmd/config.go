@@ -24,7 +24,10 @@ func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string) error 
 	v := viper.New()
 	path, explicit := configFlag, configFlag != ""
 	if !explicit {
-		path = f.Getenv("DEPLOYCTL_CONFIG")
+		var set bool
+		if path, set = f.Lookup("DEPLOYCTL_CONFIG"); set && strings.TrimSpace(path) == "" {
+			return cmdutil.Usagef("DEPLOYCTL_CONFIG (for --config) is empty; give it a value or leave it out")
+		}
 		explicit = path != ""
 	}
 	if !explicit {
@@ -51,8 +54,8 @@ func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string) error 
 			return
 		}
 		env := "DEPLOYCTL_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
-		value, from, ok := f.Getenv(env), env, f.Getenv(env) != ""
-		source := cmdutil.FromEnv
+		value, ok := f.Lookup(env)
+		from, source := env, cmdutil.FromEnv
 		if !ok {
 			for i, key := range []string{section + "." + fl.Name, fl.Name} {
 				if strings.HasPrefix(key, ".") || !v.IsSet(key) {
@@ -74,11 +77,12 @@ func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string) error 
 			fl.Annotations = map[string][]string{}
 		}
 		fl.Annotations[cmdutil.SourceAnnotation] = []string{strconv.Itoa(source)}
+		fl.Annotations[cmdutil.FromAnnotation] = []string{from}
 	})
 	if len(errs) > 0 {
 		return &cmdutil.UsageError{Err: errors.Join(errs...)}
 	}
-	return nil
+	return cmdutil.CheckEmptyFlags(c)
 }
 
 // configSection is the config file's key for c's own settings: "create",

@@ -43,6 +43,7 @@ func Factory(t testing.TB, env map[string]string) *cmdutil.Factory {
 	return &cmdutil.Factory{
 		IOStreams:  ios,
 		Getenv:     func(k string) string { return env[k] },
+		LookupEnv:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Now:        func() time.Time { return Now },
 		Version:    cmdutil.BuildInfo{Version: "1.0.0"},
 		Executable: "deployctl",

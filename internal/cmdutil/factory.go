@@ -20,6 +20,10 @@ type Factory struct {
 	IOStreams *iostreams.IOStreams
 	// Getenv reads the environment (os.Getenv outside tests).
 	Getenv func(string) string
+	// LookupEnv tells a variable set but empty from one not set (nil: set
+	// means non-empty). A test that replaces Getenv replaces it too
+	// (cmdtest.Factory does both).
+	LookupEnv func(string) (string, bool)
 	// Transport is the innermost HTTP transport (nil: the default).
 	Transport http.RoundTripper
 	// Retry overrides the retry policy (zero: ghapi.DefaultRetry).
@@ -36,7 +40,7 @@ type Factory struct {
 
 // NewFactory is the factory of a real process.
 func NewFactory(ios *iostreams.IOStreams, version BuildInfo) *Factory {
-	return &Factory{
+	f := &Factory{
 		IOStreams:   ios,
 		Getenv:      os.Getenv,
 		Now:         time.Now,
@@ -44,6 +48,26 @@ func NewFactory(ios *iostreams.IOStreams, version BuildInfo) *Factory {
 		Executable:  ExecutableName(os.Args[0]),
 		CurrentRepo: repository.Current,
 	}
+	// Values always come from Getenv, so a test that replaces only Getenv
+	// never sees the process's values; the process says only whether a
+	// variable is set but empty.
+	f.LookupEnv = func(name string) (string, bool) {
+		if v := f.Getenv(name); v != "" {
+			return v, true
+		}
+		v, ok := os.LookupEnv(name)
+		return "", ok && v == ""
+	}
+	return f
+}
+
+// Lookup is LookupEnv, or Getenv where a test gave only that.
+func (f *Factory) Lookup(name string) (string, bool) {
+	if f.LookupEnv != nil {
+		return f.LookupEnv(name)
+	}
+	v := f.Getenv(name)
+	return v, v != ""
 }
 
 // Client resolves the API and token for host and builds the clients. It

@@ -50,12 +50,20 @@ func AddJSONFlags(c *cobra.Command, exporter **output.Exporter, fields []string)
 		if err := output.CheckFields(e.Fields, fields); err != nil {
 			return &UsageError{Err: err}
 		}
+		if err := e.Check(); err != nil {
+			return &UsageError{Err: err}
+		}
 		*exporter = &e
 		return nil
 	}
 	// `--json` alone asks which fields there are.
 	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		if strings.Contains(err.Error(), "flag needs an argument: --json") {
+			if IsWrite(c) {
+				// A write prints its result: a bare --json would make a
+				// script believe it acted.
+				return Usagef("--json needs the fields to print; %s has:\n  %s", c.CommandPath(), strings.Join(fields, "\n  "))
+			}
 			fmt.Fprintf(c.OutOrStdout(), "Specify one or more comma-separated fields for `--json`:\n  %s\n", strings.Join(fields, "\n  "))
 			return &SilentError{Code: ExitOK}
 		}

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/cli/go-gh/v2/pkg/jq"
 	"github.com/cli/go-gh/v2/pkg/jsonpretty"
+	"github.com/itchyny/gojq"
 
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
@@ -69,6 +72,31 @@ func CheckFields(fields, available []string) error {
 	for _, f := range fields {
 		if !slices.Contains(available, f) {
 			return &UnknownFieldError{Field: f, Available: available}
+		}
+	}
+	return nil
+}
+
+// Check finds a broken --jq expression or --template before the command
+// does anything: a write command must not act and then fail on its own
+// input.
+func (e *Exporter) Check() error {
+	if e.JQ != "" {
+		query, err := gojq.Parse(e.JQ)
+		if err != nil {
+			// go-gh's message points at the line and column.
+			if ferr := jq.Evaluate(strings.NewReader("null"), io.Discard, e.JQ); ferr != nil {
+				return fmt.Errorf("--jq: %w", ferr)
+			}
+			return fmt.Errorf("--jq: %w", err)
+		}
+		if _, err := gojq.Compile(query, gojq.WithEnvironLoader(os.Environ)); err != nil {
+			return fmt.Errorf("--jq: %w", err)
+		}
+	}
+	if e.Template != "" {
+		if _, _, err := parseTemplate(io.Discard, 80, false, e.Template); err != nil {
+			return fmt.Errorf("--template: %w", err)
 		}
 	}
 	return nil

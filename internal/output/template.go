@@ -29,7 +29,19 @@ func executeTemplate(w io.Writer, width int, color bool, tmpl string, jsonData [
 		return err
 	}
 	data = exactNumbers(data)
+	t, render, err := parseTemplate(w, width, color, tmpl)
+	if err != nil {
+		return err
+	}
+	if err := t.Execute(w, data); err != nil {
+		return err
+	}
+	return render() // rows added without a closing tablerender
+}
 
+// parseTemplate parses tmpl with gh's template functions writing to w; the
+// returned func renders table rows left without a closing tablerender.
+func parseTemplate(w io.Writer, width int, color bool, tmpl string) (*template.Template, func() error, error) {
 	tp := tableprinter.New(w, true, width)
 	now := time.Now()
 	paint := func(name string, v any) (string, error) {
@@ -116,12 +128,9 @@ func executeTemplate(w io.Writer, width int, color bool, tmpl string, jsonData [
 	}
 	t, err := template.New("").Funcs(funcs).Parse(tmpl)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := t.Execute(w, data); err != nil {
-		return err
-	}
-	return tp.Render() // rows added without a closing tablerender
+	return t, func() error { return tp.Render() }, nil
 }
 
 // exactNumbers turns json.Number into int64 where it is an integer, else

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/cli/go-gh/v2/pkg/repository"
@@ -59,6 +58,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 	opts.Bind(f, c)
 	opts.AddFlags(c)
 	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Deployment{}))
+	cmdutil.MarkWrite(c, "--ref main")
 	return c
 }
 
@@ -77,13 +77,15 @@ func createRun(opts *CreateOptions) error {
 		return err
 	}
 	d, err := Submit(opts.Context, &opts.APIOptions, client, repo, req)
-	if err != nil {
-		return err
+	if d == nil {
+		return err // nothing was created
 	}
+	// GitHub has the deployment now: print it whatever failed after.
+	submitErr := err
 	ios := opts.IO
 	switch {
 	case opts.Exporter != nil:
-		return opts.Exporter.Write(ios, d)
+		err = opts.Exporter.Write(ios, d)
 	case ios.IsStdoutTTY():
 		cs := ios.ColorScheme()
 		_, err = fmt.Fprintf(ios.Out, "%s Created deployment %s of %s (%s) to %s in %s/%s\n", cs.SuccessIcon(),
@@ -91,13 +93,28 @@ func createRun(opts *CreateOptions) error {
 	default:
 		_, err = fmt.Fprintln(ios.Out, d.ID)
 	}
-	return err
+	if submitErr != nil {
+		return submitErr
+	}
+	return cmdutil.AfterWrite(created(d, repo), err)
+}
+
+func created(d *deploy.Deployment, repo repository.Repository) string {
+	return fmt.Sprintf("created deployment %d in %s/%s", d.ID, repo.Owner, repo.Name)
 }
 
 // Submit creates the deployment as create does, for every command that
 // creates one: GitHub's 202 (auto-merge) said on stderr, a 409 with the
 // hint that can fix it, deployment-id in $GITHUB_OUTPUT inside Actions.
+//
+// $GITHUB_OUTPUT is checked before the request. When GitHub created the
+// deployment and a later step failed, it returns the deployment and an
+// error that names it.
 func Submit(ctx context.Context, opts *cmdutil.APIOptions, client *ghapi.Client, repo repository.Repository, req deploy.CreateRequest) (*deploy.Deployment, error) {
+	ghOutput := cmdutil.NewGitHubOutput(opts.Getenv)
+	if err := ghOutput.Check(); err != nil {
+		return nil, err
+	}
 	req.OnAutoMerge = func(msg string) {
 		fmt.Fprintf(opts.IO.ErrOut, "GitHub answered 202: %s. Creating the deployment once more.\n", msg)
 	}
@@ -110,28 +127,8 @@ func Submit(ctx context.Context, opts *cmdutil.APIOptions, client *ghapi.Client,
 	if err != nil {
 		return nil, err
 	}
-	if err := writeGitHubOutput(opts.Getenv, d.ID); err != nil {
-		return d, err
+	if err := ghOutput.Set("deployment-id", fmt.Sprint(d.ID)); err != nil {
+		return d, cmdutil.AfterWrite(created(d, repo), err)
 	}
 	return d, nil
-}
-
-// writeGitHubOutput sets the step output deployment-id inside GitHub Actions.
-func writeGitHubOutput(getenv func(string) string, id int64) error {
-	path := getenv("GITHUB_OUTPUT")
-	if getenv("GITHUB_ACTIONS") != "true" || path == "" {
-		return nil
-	}
-	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return fmt.Errorf("write GITHUB_OUTPUT: %w", err)
-	}
-	_, err = fmt.Fprintf(fh, "deployment-id=%d\n", id)
-	if cerr := fh.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write GITHUB_OUTPUT: %w", err)
-	}
-	return nil
 }

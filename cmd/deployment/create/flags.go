@@ -57,13 +57,14 @@ func (fl *Flags) AddFlags(c *cobra.Command, omit ...string) {
 		fs.StringVarP(&fl.Environment, FlagEnvironment, "e", "production", "Target `environment`")
 	}
 	fs.StringVar(&fl.Task, "task", "deploy", "The `task` to run, e.g. deploy or deploy:migrations")
-	fs.StringVarP(&fl.Description, "description", "d", "", "Short `description` of the deployment")
+	fs.StringVarP(&fl.Description, "description", "d", "", "Short `description` of the deployment (empty: none)")
 	fs.StringVar(&fl.Payload, "payload", "", "Extra `JSON` for the deployment system (@FILE reads a file, - reads stdin)")
 	fs.BoolVar(&fl.AutoMerge, "auto-merge", false, "Let GitHub merge the default branch into the ref before deploying")
 	fs.StringSliceVar(&fl.RequiredContexts, "required-contexts", nil, "Status `contexts` that must pass (default: all)")
 	fs.BoolVar(&fl.SkipChecks, "skip-checks", false, "Deploy without checking commit statuses (sends required_contexts: [])")
 	fs.BoolVar(&fl.transient, "transient", false, "Mark the environment as transient (sent only when given)")
 	fs.BoolVar(&fl.production, "production", false, "Mark the environment as a production environment (sent only when given)")
+	cmdutil.AllowEmpty(c, "description")
 }
 
 // Check settles the flags of c after parsing (and after the config layer):
@@ -149,8 +150,29 @@ func readPayload(arg string, stdin io.Reader) (json.RawMessage, error) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, fmt.Errorf("%s is not valid JSON: %v", source, err)
 	}
+	switch v.(type) {
+	case map[string]any, string:
+	default:
+		// GitHub takes an object or a string; anything else it refuses,
+		// and only after the commit status checks.
+		return nil, fmt.Errorf("%s must be a JSON object ({...}) or string, not %s", source, jsonKind(v))
+	}
 	compact, _ := json.Marshal(v)
 	return compact, nil
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case float64:
+		return "a number"
+	case []any:
+		return "an array"
+	}
+	return "a JSON value"
 }
 
 // defaultRef is GITHUB_SHA inside GitHub Actions, else the current branch.

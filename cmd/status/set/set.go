@@ -92,12 +92,14 @@ func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command 
 	}
 	opts.Bind(f, c)
 	fl := c.Flags()
-	fl.StringVarP(&opts.Description, "description", "d", "", fmt.Sprintf("Short `description` of the status (at most %d characters)", status.MaxDescription))
+	fl.StringVarP(&opts.Description, "description", "d", "", fmt.Sprintf("Short `description` of the status (at most %d characters; empty: none)", status.MaxDescription))
 	fl.StringVar(&opts.LogURL, "log-url", "", "`URL` of the deployment's log")
 	fl.StringVar(&opts.EnvironmentURL, "environment-url", "", "`URL` of the deployed environment")
 	fl.StringVarP(&opts.Environment, "environment", "e", "", "Move the deployment to `environment`")
 	fl.BoolVar(&autoInactive, "auto-inactive", false, "Mark earlier deployments to the environment inactive on success (sent only when given; GitHub's default is true)")
 	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(status.Status{}))
+	cmdutil.AllowEmpty(c, "description")
+	cmdutil.MarkWrite(c, "1 success")
 	return c
 }
 
@@ -141,12 +143,12 @@ func setRun(opts *SetOptions) error {
 	ios := opts.IO
 	switch {
 	case opts.Exporter != nil:
-		return opts.Exporter.Write(ios, s)
+		err = opts.Exporter.Write(ios, s)
 	case ios.IsStdoutTTY():
 		cs := ios.ColorScheme()
 		_, err = fmt.Fprintf(ios.Out, "%s Set deployment %d to %s (status %d)\n", cs.SuccessIcon(), s.DeploymentID, cs.State(s.State), s.ID)
 	default:
 		_, err = fmt.Fprintln(ios.Out, s.ID)
 	}
-	return err
+	return cmdutil.AfterWrite(fmt.Sprintf("added status %d (%s) to deployment %d in %s/%s", s.ID, s.State, s.DeploymentID, repo.Owner, repo.Name), err)
 }

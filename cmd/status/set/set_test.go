@@ -71,3 +71,12 @@ func TestStatusSetFromWorkflowEvent(t *testing.T) {
 		t.Errorf("status request = %v", b)
 	}
 }
+
+// TestStatusSetNamesTheStatusWhenALaterStepFails: after GitHub took the
+// status, a failing --jq still says what was added.
+func TestStatusSetNamesTheStatusWhenALaterStepFails(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.GH.SeedDeployments("octo/demo", 1)
+	s.Run(`status set 1 success --json id --jq 'error("boom")'`).WantExit(1).
+		WantErrContains("added status", "(success) to deployment 1 in octo/demo", "boom")
+}
