@@ -26,7 +26,7 @@ func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string) error 
 	if !explicit {
 		var set bool
 		if path, set = f.Lookup("DEPLOYCTL_CONFIG"); set && strings.TrimSpace(path) == "" {
-			return cmdutil.Usagef("DEPLOYCTL_CONFIG (for --config) is empty; give it a value or leave it out")
+			return cmdutil.Usagef("DEPLOYCTL_CONFIG (for --config) must not be empty: give it a value or leave it out")
 		}
 		explicit = path != ""
 	}

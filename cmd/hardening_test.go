@@ -69,6 +69,9 @@ func TestWriteCommandsRefuseBadInputBeforeSending(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if dash := slices.Index(given, "--"); dash >= 0 {
+				given = given[:dash] // what follows is run's command, not deployctl's flags
+			}
 
 			type variant struct {
 				name, line string
@@ -77,12 +80,12 @@ func TestWriteCommandsRefuseBadInputBeforeSending(t *testing.T) {
 			var variants []variant
 			if c.Flags().Lookup("json") != nil {
 				variants = append(variants,
-					variant{name: "bare --json", line: line + " --json"},
-					variant{name: "empty --json", line: line + ` --json ""`},
-					variant{name: "broken --jq", line: line + ` --json id --jq '.['`},
-					variant{name: "unknown jq function", line: line + ` --json id --jq 'nosuchfn'`},
-					variant{name: "broken --template", line: line + ` --json id --template '{{.id'`},
-					variant{name: "unknown template function", line: line + ` --json id --template '{{nosuchfn .id}}'`},
+					variant{name: "bare --json", line: with(line, "--json")},
+					variant{name: "empty --json", line: with(line, `--json ""`)},
+					variant{name: "broken --jq", line: with(line, `--json id --jq '.['`)},
+					variant{name: "unknown jq function", line: with(line, `--json id --jq 'nosuchfn'`)},
+					variant{name: "broken --template", line: with(line, `--json id --template '{{.id'`)},
+					variant{name: "unknown template function", line: with(line, `--json id --template '{{nosuchfn .id}}'`)},
 				)
 			}
 			visit := func(fl *pflag.Flag) {
@@ -94,7 +97,7 @@ func TestWriteCommandsRefuseBadInputBeforeSending(t *testing.T) {
 				}
 				env := "DEPLOYCTL_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
 				variants = append(variants,
-					variant{name: "--" + fl.Name + ` ""`, line: line + " --" + fl.Name + ` ""`},
+					variant{name: "--" + fl.Name + ` ""`, line: with(line, "--"+fl.Name+` ""`)},
 					variant{name: env + "=", line: line, env: map[string]string{env: ""}},
 				)
 			}
@@ -123,6 +126,14 @@ func TestWriteCommandsRefuseBadInputBeforeSending(t *testing.T) {
 			}
 		})
 	}
+}
+
+// with adds flags to a command line, before a "--" that ends deployctl's own.
+func with(line, flags string) string {
+	if before, after, ok := strings.Cut(line, " -- "); ok {
+		return before + " " + flags + " -- " + after
+	}
+	return line + " " + flags
 }
 
 // TestCreateChecksGitHubOutputFirst: a GITHUB_OUTPUT that cannot be written
@@ -157,15 +168,15 @@ func TestCreateNamesTheDeploymentWhenALaterStepFails(t *testing.T) {
 // flag documented to take an empty value does.
 func TestEmptyValuesOnReads(t *testing.T) {
 	s := cmdtest.NewSession(t)
-	s.Run(`list -e ""`).WantExit(2).WantErrContains("--environment is empty")
+	s.Run(`list -e ""`).WantExit(2).WantErrContains("--environment must not be empty")
 	s.Env["DEPLOYCTL_SHA"] = ""
-	s.Run("list").WantExit(2).WantErrContains("DEPLOYCTL_SHA (for --sha) is empty")
+	s.Run("list").WantExit(2).WantErrContains("DEPLOYCTL_SHA (for --sha) must not be empty")
 	delete(s.Env, "DEPLOYCTL_SHA")
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(cfg, []byte("environment: \"\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.Run("list --config " + cfg).WantExit(2).WantErrContains(cfg + ": environment (for --environment) is empty")
+	s.Run("list --config " + cfg).WantExit(2).WantErrContains(cfg + ": environment (for --environment) must not be empty")
 	if n := len(s.GH.Requests()); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}

@@ -83,7 +83,7 @@ func CheckEmptyFlags(c *cobra.Command) error {
 		if f := fl.Annotations[FromAnnotation]; len(f) == 1 {
 			from = f[0] + " (for --" + fl.Name + ")"
 		}
-		err = Usagef("%s is empty; give it a value or leave it out", from)
+		err = Usagef("%s must not be empty: give it a value or leave it out", from)
 	})
 	return err
 }
