@@ -113,6 +113,7 @@ func NewCmdRun(f *cmdutil.Factory, runF func(*RunOptions) error) *cobra.Command 
 	fl.StringVar(&opts.LogURL, "log-url", "", "The statuses' log `URL` (default: the workflow run's inside GitHub Actions)")
 	fl.StringVar(&opts.EnvironmentURL, "environment-url", "", "The success status's environment `URL` (default: what the command writes to $DEPLOY_ENVIRONMENT_URL_FILE)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "Stop the command after this `duration` (SIGTERM, then SIGKILL); 0: no limit")
+	cmdutil.MarkWrite(c, "--ref main -- true")
 	return c
 }
 
