@@ -21,6 +21,8 @@ import (
 	"github.com/deployctl/gh-deployctl/cmd/deployment/create"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/get"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/list"
+	"github.com/deployctl/gh-deployctl/cmd/deployment/promote"
+	"github.com/deployctl/gh-deployctl/cmd/deployment/rollback"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/run"
 	"github.com/deployctl/gh-deployctl/cmd/listen"
 	"github.com/deployctl/gh-deployctl/cmd/status"
@@ -69,6 +71,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	root.AddCommand(
 		create.NewCmdCreate(f, nil),
 		run.NewCmdRun(f, nil),
+		promote.NewCmdPromote(f, nil),
+		rollback.NewCmdRollback(f, nil),
 		list.NewCmdList(f, nil),
 		get.NewCmdGet(f, nil),
 		status.NewCmdStatus(f),

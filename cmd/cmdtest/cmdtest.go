@@ -98,7 +98,9 @@ type Session struct {
 	GH  *githubtest.Server
 	Env map[string]string
 	TTY bool
-	SHA string // of octo/demo's main
+	// StdinTTY makes stdin a terminal too (commands that ask questions).
+	StdinTTY bool
+	SHA      string // of octo/demo's main
 	// Stdin is what the next command reads on stdin.
 	Stdin string
 
@@ -129,6 +131,7 @@ func (s *Session) Run(line string) *Session {
 	s.T.Helper()
 	ios, in, out, errOut := iostreams.Test()
 	ios.SetStdoutTTY(s.TTY)
+	ios.SetStdinTTY(s.StdinTTY)
 	in.WriteString(s.Stdin)
 	f := Factory(s.T, s.Env)
 	f.IOStreams = ios

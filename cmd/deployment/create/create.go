@@ -15,6 +15,7 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/iostreams"
 	"github.com/deployctl/gh-deployctl/internal/output"
 )
 
@@ -81,11 +82,27 @@ func createRun(opts *CreateOptions) error {
 		return err // nothing was created
 	}
 	// GitHub has the deployment now: print it whatever failed after.
-	submitErr := err
-	ios := opts.IO
+	return Report(opts.IO, opts.Exporter, repo, d, err)
+}
+
+// Report prints a deployment that Submit created, as create does, and
+// returns Submit's error, or one that names the deployment when printing
+// failed: GitHub has it whatever failed after.
+func Report(ios *iostreams.IOStreams, exporter *output.Exporter, repo repository.Repository, d *deploy.Deployment, submitErr error) error {
+	err := Print(ios, exporter, repo, d)
+	if submitErr != nil {
+		return submitErr
+	}
+	return cmdutil.AfterWrite(created(d, repo), err)
+}
+
+// Print shows a new deployment as create does: the --json fields, a line
+// naming it on a TTY, its ID alone off one.
+func Print(ios *iostreams.IOStreams, exporter *output.Exporter, repo repository.Repository, d *deploy.Deployment) error {
+	var err error
 	switch {
-	case opts.Exporter != nil:
-		err = opts.Exporter.Write(ios, d)
+	case exporter != nil:
+		err = exporter.Write(ios, d)
 	case ios.IsStdoutTTY():
 		cs := ios.ColorScheme()
 		_, err = fmt.Fprintf(ios.Out, "%s Created deployment %s of %s (%s) to %s in %s/%s\n", cs.SuccessIcon(),
@@ -93,10 +110,7 @@ func createRun(opts *CreateOptions) error {
 	default:
 		_, err = fmt.Fprintln(ios.Out, d.ID)
 	}
-	if submitErr != nil {
-		return submitErr
-	}
-	return cmdutil.AfterWrite(created(d, repo), err)
+	return err
 }
 
 func created(d *deploy.Deployment, repo repository.Repository) string {

@@ -94,6 +94,30 @@ func (fl *Flags) Check(c *cobra.Command) error {
 // Request turns the flags into a deployment request; every problem is a
 // usage error found before anything is sent. stdin serves --payload -.
 func (fl *Flags) Request(getenv func(string) string, stdin io.Reader) (deploy.CreateRequest, error) {
+	req, err := fl.request(stdin)
+	if err != nil {
+		return req, err
+	}
+	if req.Ref == "" {
+		ref, err := defaultRef(getenv, fl.CurrentBranch)
+		if err != nil {
+			return req, err
+		}
+		req.Ref = ref
+	}
+	if err := req.Validate(); err != nil {
+		return req, &cmdutil.UsageError{Err: err}
+	}
+	return req, nil
+}
+
+// PinnedRequest is Request for promote and rollback, which pick the ref
+// (a SHA) and the environment themselves: both are left empty.
+func (fl *Flags) PinnedRequest(stdin io.Reader) (deploy.CreateRequest, error) {
+	return fl.request(stdin)
+}
+
+func (fl *Flags) request(stdin io.Reader) (deploy.CreateRequest, error) {
 	req := deploy.CreateRequest{
 		Ref:         fl.Ref,
 		Task:        fl.Task,
@@ -115,16 +139,6 @@ func (fl *Flags) Request(getenv func(string) string, stdin io.Reader) (deploy.Cr
 			return req, &cmdutil.UsageError{Err: err}
 		}
 		req.Payload = p
-	}
-	if req.Ref == "" {
-		ref, err := defaultRef(getenv, fl.CurrentBranch)
-		if err != nil {
-			return req, err
-		}
-		req.Ref = ref
-	}
-	if err := req.Validate(); err != nil {
-		return req, &cmdutil.UsageError{Err: err}
 	}
 	return req, nil
 }
