@@ -29,7 +29,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/deployctl/gh-deployctl/internal/output"
+	"github.com/deployctl/gh-deployctl/internal/deploy"
 )
 
 // Phase is the moment a message is about.
@@ -316,7 +316,7 @@ const (
 
 // Message is the payload for e.
 func Message(e Event) Payload {
-	sha := output.ShortSHA(e.SHA)
+	sha := deploy.ShortSHA(e.SHA)
 	what := fmt.Sprintf("%s %s (%s) to %s", e.Repo, sha, e.Ref, e.Environment)
 	var plain, color, title string
 	if e.Phase == Started {

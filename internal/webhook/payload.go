@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/deployctl/gh-deployctl/internal/deploy"
 )
 
 // Events are the events Build knows, in the order help lists them.
@@ -46,7 +48,7 @@ func (p *Params) defaults() error {
 	if p.Repo == "" {
 		p.Repo = "octo-org/hello-world"
 	}
-	if o, n, ok := strings.Cut(p.Repo, "/"); !ok || o == "" || n == "" || strings.Contains(n, "/") {
+	if !deploy.ValidFullName(p.Repo) {
 		return fmt.Errorf("repository %q is not OWNER/REPO", p.Repo)
 	}
 	if p.DefaultBranch == "" {
