@@ -163,11 +163,10 @@ type receiver struct {
 	srv  *httptest.Server
 	fail int
 
-	mu     sync.Mutex
-	posts  int
-	bodies [][]byte
-	auth   []string
-	got    chan []byte // each accepted body
+	mu    sync.Mutex
+	posts int
+	auth  []string
+	got   chan []byte // each accepted body
 }
 
 func newReceiver(t *testing.T, fail int, failStatus int) *receiver {

@@ -197,8 +197,8 @@ func (p *Params) ping() obj {
 		"hook_id": p.HookID,
 		"hook": obj{
 			"type": "Repository", "id": p.HookID, "name": "web", "active": true,
-			"events": []string{"deployment", "deployment_status", "pull_request"},
-			"config": obj{"content_type": "json", "insecure_ssl": "0", "url": "https://deployctl.invalid/event_handler"},
+			"events":     []string{"deployment", "deployment_status", "pull_request"},
+			"config":     obj{"content_type": "json", "insecure_ssl": "0", "url": "https://deployctl.invalid/event_handler"},
 			"updated_at": p.ts(0), "created_at": p.ts(0), "url": hook, "test_url": hook + "/test",
 			"ping_url": hook + "/pings", "deliveries_url": hook + "/deliveries",
 			"last_response": obj{"code": nil, "status": "unused", "message": nil},
