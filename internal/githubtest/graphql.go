@@ -322,6 +322,9 @@ func (c *gqlCtx) field(typ string, v any, f *ast.Field) (any, error) {
 		return typ, nil
 	}
 	a := c.args(f)
+	if val, handled, err := c.gitField(typ, v, f, a); handled {
+		return val, err
+	}
 	switch typ {
 	case "Query":
 		switch f.Name {

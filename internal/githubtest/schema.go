@@ -125,6 +125,7 @@ func LoadGraphQLSchema(dir string) (*ast.Schema, error) {
 	}
 	sources := []*ast.Source{{Name: "githubtest-prelude.graphql", Input: graphqlPrelude}}
 	sources = append(sources, environmentSources(dir)...)
+	sources = append(sources, &ast.Source{Name: "githubtest-git.graphql", Input: gitGraphQLPrelude})
 	sources = append(sources, &ast.Source{Name: name, Input: string(b)})
 	schema, gerr := gqlparser.LoadSchema(sources...)
 	if gerr != nil {

@@ -55,7 +55,10 @@ type Server struct {
 	nextStatusID     int64
 	nextRequestID    int64
 	rateUsed         int
-	usage            RateUsage // conditional.go
+	usage            RateUsage   // conditional.go
+	contentPerMinute int         // ratelimit.go
+	contentTimes     []time.Time // mutative requests of the last minute
+	secondaryHits    int
 	requests         []Request
 	failures         []*failure
 	violations       []string
@@ -82,6 +85,8 @@ type failure struct {
 	method, prefix string
 	n, status      int
 	header         http.Header
+	skip           int  // matching requests to let through first (ratelimit.go)
+	secondary      bool // a secondary rate limit: counted by SecondaryLimitHits
 }
 
 // New starts a fake GitHub with repository octo/demo (default branch main) and DefaultToken.
@@ -136,6 +141,9 @@ func newServer(opts Options) (*Server, error) {
 	s.AddRepo("octo/demo", "main")
 	s.mux = http.NewServeMux()
 	s.routes()
+	s.routesGit(s.mux)
+	s.routesActions(s.mux)
+	s.routesUser(s.mux)
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s, nil
 }
@@ -351,12 +359,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) takeFailure(method, rawPath, path string) *failure {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if f := s.contentLimitLocked(method, path); f != nil {
+		s.secondaryHits++
+		return f
+	}
 	for i, f := range s.failures {
 		if f.method != "" && !strings.EqualFold(f.method, method) {
 			continue
 		}
 		if !strings.HasPrefix(rawPath, f.prefix) && !strings.HasPrefix(path, f.prefix) {
 			continue
+		}
+		if f.skip > 0 {
+			f.skip--
+			continue
+		}
+		if f.secondary {
+			s.secondaryHits++
 		}
 		f.n--
 		if f.n <= 0 {

@@ -62,6 +62,8 @@ type Repo struct {
 	envs          []*environment
 	deployments   []*Deployment      // oldest first
 	commits       map[string]*Commit // by SHA (commits.go); nil until the first Commit
+	gitDB         *gitStore          // git.go
+	actions       *actionsState      // rest_actions.go
 }
 
 type environment struct {
@@ -75,6 +77,7 @@ type user struct {
 	id    int64
 	login string
 	write bool
+	app   bool // a GitHub App installation token (GITHUB_TOKEN in Actions): GET /user is refused
 }
 
 // FullName is "owner/name".
