@@ -103,7 +103,14 @@ func (c *gqlCtx) gitField(typ string, v any, f *ast.Field, a map[string]any) (va
 			}
 			expr, _ := a["expression"].(string)
 			rev, path, hasPath := strings.Cut(expr, ":")
-			sha, ok := r.resolveRef(rev)
+			sha, ok := "", false
+			if m, name, qualified := r.refTarget(rev); qualified {
+				sha, ok = m[name], m[name] != ""
+			} else if strings.HasPrefix(rev, "refs/") {
+				ok = false
+			} else {
+				sha, ok = r.resolveRef(rev)
+			}
 			if !ok {
 				return nil, true, nil
 			}
