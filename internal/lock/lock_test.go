@@ -74,7 +74,7 @@ func TestClaimWritesBranchDeploysFormat(t *testing.T) {
 		t.Errorf("requests: %s", got)
 	}
 	repo := gh.Repo("octo/demo")
-	commit, ok := repo.CommitOf("production-branch-deploy-lock")
+	commit, ok := repo.GitCommitOf("production-branch-deploy-lock")
 	if !ok || commit.Message != "lock [skip ci]" || len(commit.Parents) != 1 || commit.Parents[0] != repo.Branch("main") {
 		t.Fatalf("lock commit %+v", commit)
 	}
@@ -235,7 +235,7 @@ func TestExpiredLocksAreIgnoredAndTakenOver(t *testing.T) {
 	if err != nil || res.Replaced == nil || res.Replaced.CreatedBy != "alice" {
 		t.Fatalf("takeover: %+v %v", res, err)
 	}
-	commit, _ := gh.Repo("octo/demo").CommitOf("production-branch-deploy-lock")
+	commit, _ := gh.Repo("octo/demo").GitCommitOf("production-branch-deploy-lock")
 	if len(commit.Parents) != 2 || commit.Parents[0] != gh.Repo("octo/demo").Branch("main") || commit.Parents[1] != first.Lock.Commit {
 		t.Errorf("takeover commit parents %v", commit.Parents)
 	}
