@@ -100,7 +100,9 @@ type Session struct {
 	TTY bool
 	// StdinTTY makes stdin a terminal too (commands that ask questions).
 	StdinTTY bool
-	SHA      string // of octo/demo's main
+	// Width is the terminal's width (0: 80).
+	Width int
+	SHA   string // of octo/demo's main
 	// Stdin is what the next command reads on stdin.
 	Stdin string
 
@@ -132,6 +134,9 @@ func (s *Session) Run(line string) *Session {
 	ios, in, out, errOut := iostreams.Test()
 	ios.SetStdoutTTY(s.TTY)
 	ios.SetStdinTTY(s.StdinTTY)
+	if s.Width > 0 {
+		ios.SetTerminalWidth(s.Width)
+	}
 	in.WriteString(s.Stdin)
 	f := Factory(s.T, s.Env)
 	f.IOStreams = ios

@@ -21,9 +21,11 @@ import (
 type ListOptions struct {
 	Environment string
 	Ref         string
-	SHA         string
-	Task        string
-	Limit       int // at most this many; must be > 0
+	// SHA is a whole commit SHA or a prefix of one (see ParseSHA): GitHub
+	// filters by a whole one, a prefix is matched here.
+	SHA   string
+	Task  string
+	Limit int // at most this many; must be > 0
 	// EnvironmentFlags asks for Transient and Production, which only REST
 	// knows: List then takes the REST path (2 requests per 100).
 	EnvironmentFlags bool
@@ -46,10 +48,16 @@ func List(ctx context.Context, c *ghapi.Client, repo repository.Repository, o Li
 	if o.Limit <= 0 {
 		return nil, errors.New("limit must be greater than 0")
 	}
-	if o.restOnly() {
-		return listREST(ctx, c, repo, o)
+	var keep func(*Deployment) bool
+	if o.SHA != "" && !IsFullSHA(o.SHA) {
+		prefix := strings.ToLower(o.SHA)
+		keep = func(d *Deployment) bool { return strings.HasPrefix(strings.ToLower(d.SHA), prefix) }
+		o.SHA = ""
 	}
-	return listGraphQL(ctx, c, repo, o)
+	if o.restOnly() {
+		return listREST(ctx, c, repo, o, keep)
+	}
+	return listGraphQL(ctx, c, repo, o, keep)
 }
 
 // statusFields is the selection of a DeploymentStatus, shared by both paths.
@@ -125,7 +133,9 @@ type Node struct {
 	LatestStatus *gqlStatus `json:"latestStatus"`
 }
 
-func listGraphQL(ctx context.Context, c *ghapi.Client, repo repository.Repository, o ListOptions) ([]Deployment, error) {
+// listGraphQL and listREST page until they have o.Limit deployments that
+// keep (nil: all) accepts, or there are no more.
+func listGraphQL(ctx context.Context, c *ghapi.Client, repo repository.Repository, o ListOptions, keep func(*Deployment) bool) ([]Deployment, error) {
 	vars := map[string]any{"owner": repo.Owner, "name": repo.Name}
 	if o.Environment != "" {
 		vars["environments"] = []string{o.Environment}
@@ -133,6 +143,9 @@ func listGraphQL(ctx context.Context, c *ghapi.Client, repo repository.Repositor
 	var out []Deployment
 	for len(out) < o.Limit {
 		vars["first"] = min(PageSize, o.Limit-len(out))
+		if keep != nil {
+			vars["first"] = PageSize // how many match is not known before
+		}
 		var data struct {
 			Repository *struct {
 				Deployments struct {
@@ -152,7 +165,9 @@ func listGraphQL(ctx context.Context, c *ghapi.Client, repo repository.Repositor
 		}
 		conn := data.Repository.Deployments
 		for _, n := range conn.Nodes {
-			out = append(out, n.Deployment(c, repo))
+			if d := n.Deployment(c, repo); len(out) < o.Limit && (keep == nil || keep(&d)) {
+				out = append(out, d)
+			}
 		}
 		if !conn.PageInfo.HasNextPage || len(conn.Nodes) == 0 {
 			break
@@ -197,7 +212,7 @@ func (n Node) Deployment(c *ghapi.Client, repo repository.Repository) Deployment
 	return d
 }
 
-func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, o ListOptions) ([]Deployment, error) {
+func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, o ListOptions, keep func(*Deployment) bool) ([]Deployment, error) {
 	q := url.Values{}
 	for k, v := range map[string]string{"sha": o.SHA, "ref": o.Ref, "task": o.Task, "environment": o.Environment} {
 		if v != "" {
@@ -207,6 +222,9 @@ func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, 
 	// GitHub pages by a fixed size, so keep it for every page and cut the
 	// last one short locally.
 	perPage := min(PageSize, o.Limit)
+	if keep != nil {
+		perPage = PageSize
+	}
 	q.Set("per_page", strconv.Itoa(perPage))
 	var out []Deployment
 	for page := 1; len(out) < o.Limit; page++ {
@@ -221,7 +239,9 @@ func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, 
 			if len(out)+len(batch) == o.Limit {
 				break
 			}
-			batch = append(batch, raw[i].toDeployment())
+			if d := raw[i].toDeployment(); keep == nil || keep(&d) {
+				batch = append(batch, d)
+			}
 		}
 		if err := addLatestStatuses(ctx, c, repo, batch); err != nil {
 			return nil, err

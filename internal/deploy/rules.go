@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -15,6 +16,25 @@ func ShortSHA(sha string) string {
 	}
 	return sha
 }
+
+// ParseSHA checks a commit SHA a user typed: 7 to 64 hexadecimal digits
+// (40 for SHA-1, 64 for SHA-256 repositories; fewer is a prefix, as the
+// 7 characters the tables show), returned in lower case.
+func ParseSHA(s string) (string, error) {
+	if len(s) < 7 || len(s) > 64 {
+		return "", fmt.Errorf("invalid SHA %q: expected 7 to 40 hexadecimal characters", s)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return "", fmt.Errorf("invalid SHA %q: expected 7 to 40 hexadecimal characters", s)
+		}
+	}
+	return strings.ToLower(s), nil
+}
+
+// IsFullSHA reports whether sha (from ParseSHA) is a whole commit SHA
+// rather than a prefix.
+func IsFullSHA(sha string) bool { return len(sha) == 40 || len(sha) == 64 }
 
 // NormalizePayload gives every deployment a JSON payload: GitHub returns an
 // object, a string, or nothing (null, ""), and GraphQL returns the JSON as

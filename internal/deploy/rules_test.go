@@ -42,3 +42,19 @@ func TestShortSHA(t *testing.T) {
 		t.Errorf("ShortSHA(abc) = %q", got)
 	}
 }
+
+func TestParseSHA(t *testing.T) {
+	for in, want := range map[string]string{"8b0fcf6": "8b0fcf6", "8B0FCF6A": "8b0fcf6a", strings.Repeat("a", 40): strings.Repeat("a", 40)} {
+		if got, err := ParseSHA(in); err != nil || got != want {
+			t.Errorf("ParseSHA(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "8b0fcf", "nothex1", "8b0fcf6 ", strings.Repeat("a", 65)} {
+		if _, err := ParseSHA(bad); err == nil {
+			t.Errorf("ParseSHA(%q) accepted", bad)
+		}
+	}
+	if IsFullSHA("8b0fcf6") || !IsFullSHA(strings.Repeat("a", 40)) {
+		t.Error("IsFullSHA")
+	}
+}

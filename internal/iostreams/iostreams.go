@@ -60,6 +60,9 @@ func (s *IOStreams) SetStdinTTY(v bool)  { s.stdinTTY = v }
 func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
+// SetTerminalWidth is for tests.
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
+
 // SetColorEnabled is for tests.
 func (s *IOStreams) SetColorEnabled(v bool) { s.color = v }
 

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/MakeNowJust/heredoc"
-	"github.com/cli/go-gh/v2/pkg/tableprinter"
 	"github.com/spf13/cobra"
 
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
@@ -48,6 +47,13 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			if opts.Limit < 1 {
 				return cmdutil.Usagef("invalid value for --limit: %d (must be at least 1)", opts.Limit)
 			}
+			if opts.SHA != "" {
+				sha, err := deploy.ParseSHA(opts.SHA)
+				if err != nil {
+					return &cmdutil.UsageError{Err: fmt.Errorf("--sha: %w", err)}
+				}
+				opts.SHA = sha
+			}
 			opts.Context = cmdutil.ContextOf(c)
 			if runF != nil {
 				return runF(opts)
@@ -59,7 +65,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	fl := c.Flags()
 	fl.StringVarP(&opts.Environment, "environment", "e", "", "Only deployments to `environment`")
 	fl.StringVar(&opts.Ref, "ref", "", "Only deployments of `ref` (branch, tag or SHA, as it was created)")
-	fl.StringVar(&opts.SHA, "sha", "", "Only deployments of commit `SHA`")
+	fl.StringVar(&opts.SHA, "sha", "", "Only deployments of commit `SHA` (at least 7 characters: a prefix matches)")
 	fl.StringVar(&opts.Task, "task", "", "Only deployments with `task`")
 	fl.IntVarP(&opts.Limit, "limit", "L", 30, "Maximum number of deployments to list")
 	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Deployment{}))
@@ -99,9 +105,9 @@ func listRun(opts *ListOptions) error {
 		tp.AddField(d.Environment)
 		tp.AddField(d.Ref)
 		tp.AddField(deploy.ShortSHA(d.SHA))
-		tp.AddField(state, tableprinter.WithColor(cs.State))
+		tp.AddField(state, output.WithColor(cs.State))
 		tp.AddField(d.Creator)
-		tp.AddField(output.Time(ios, now, d.CreatedAt), tableprinter.WithColor(cs.Gray))
+		tp.AddField(output.Time(ios, now, d.CreatedAt), output.WithColor(cs.Gray), output.WithoutTruncation())
 		tp.EndRow()
 	}
 	return tp.Render()

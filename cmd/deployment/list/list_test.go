@@ -1,6 +1,7 @@
 package list_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/MakeNowJust/heredoc"
@@ -16,7 +17,10 @@ func TestListFlags(t *testing.T) {
 		wantErr string
 	}{
 		{line: "list", want: list.ListOptions{Limit: 30}},
-		{line: "ls -e prod --ref main --sha abc --task t -L 5", want: list.ListOptions{Environment: "prod", Ref: "main", SHA: "abc", Task: "t", Limit: 5}},
+		{line: "ls -e prod --ref main --sha abc1234 --task t -L 5", want: list.ListOptions{Environment: "prod", Ref: "main", SHA: "abc1234", Task: "t", Limit: 5}},
+		{line: "list --sha ABC1234DEF", want: list.ListOptions{SHA: "abc1234def", Limit: 30}},
+		{line: "list --sha abc", wantErr: "invalid SHA"},
+		{line: "list --sha nothex1", wantErr: "invalid SHA"},
 		{line: "list -L -1", wantErr: "--limit"},
 		{line: "list -L 0", wantErr: "--limit"},
 		{line: "list -L many", wantErr: "invalid argument"},
@@ -90,5 +94,41 @@ func TestListPagesAndFilters(t *testing.T) {
 		WantExit(0).WantOut("150\t250\tsuccess\tfalse\n")
 	if n := len(s.GH.Requests()); n != 4 {
 		t.Errorf("REST filter took %d requests, want 2 per page of 100", n)
+	}
+}
+
+// TestListByShortSHA: the 7 characters the table shows find the
+// deployments of that commit; a whole SHA is sent to GitHub as it is.
+func TestListByShortSHA(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	other := strings.Repeat("c", 40)
+	s.GH.Repo("octo/demo").AddBranch("topic", other)
+	s.Run("create --ref main -e qa").WantExit(0)
+	s.Run("create --ref topic -e qa").WantExit(0)
+	s.Run("create --ref main -e prod").WantExit(0)
+	s.Run("list --sha " + s.SHA[:7] + " --json id --jq '[.[].id]'").WantExit(0).WantOut("[3,1]\n")
+	s.Run("list --sha " + strings.ToUpper(s.SHA[:9]) + " -e qa --json id --jq '[.[].id]'").WantExit(0).WantOut("[1]\n")
+	s.Run("list --sha " + s.SHA + " --json id --jq '[.[].id]'").WantExit(0).WantOut("[3,1]\n")
+	s.Run("list --sha cccccccc -L 1 --json id --jq '[.[].id]'").WantExit(0).WantOut("[2]\n")
+	s.Run("list --sha 0000000 --json id --jq '[.[].id]'").WantExit(0).WantOut("[]\n")
+	s.Run("list --sha nothex").WantExit(2).WantErrContains("invalid SHA")
+}
+
+// TestListNarrowTerminalKeepsCreated: on a narrow terminal the REF column
+// gives way and CREATED stays whole, as in gh.
+func TestListNarrowTerminalKeepsCreated(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.GH.Repo("octo/demo").AddBranch("feature/a-rather-long-branch-name", s.SHA)
+	s.Run("create --ref feature/a-rather-long-branch-name -e staging").WantExit(0)
+	s.TTY, s.Width = true, 70
+	s.Run("list").WantExit(0)
+	lines := strings.Split(strings.TrimSpace(s.Out), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[1], "about 10 months ago") || !strings.Contains(lines[1], "...") {
+		t.Errorf("narrow table:\n%s", s.Out)
+	}
+	for _, l := range lines {
+		if w := len([]rune(l)); w > 70 {
+			t.Errorf("line of %d columns: %q", w, l)
+		}
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cli/go-gh/v2/pkg/tableprinter"
-
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 	"github.com/deployctl/gh-deployctl/internal/output"
 	"github.com/deployctl/gh-deployctl/internal/status"
@@ -22,11 +20,11 @@ func StatusTable(ios *iostreams.IOStreams, now time.Time, statuses []status.Stat
 			tp.AddField(prefix)
 		}
 		tp.AddField(fmt.Sprint(s.ID))
-		tp.AddField(s.State, tableprinter.WithColor(cs.State))
+		tp.AddField(s.State, output.WithColor(cs.State))
 		tp.AddField(s.Environment)
 		tp.AddField(s.Description)
 		tp.AddField(s.Creator)
-		tp.AddField(output.Time(ios, now, s.CreatedAt), tableprinter.WithColor(cs.Gray))
+		tp.AddField(output.Time(ios, now, s.CreatedAt), output.WithColor(cs.Gray), output.WithoutTruncation())
 		tp.EndRow()
 	}
 	return tp.Render()
