@@ -73,7 +73,9 @@ type Spec struct {
 	// Log, when set, receives the command's stdout and stderr (stdin is
 	// empty). Otherwise the command gets Stdin, Stdout and Stderr (nil:
 	// the null device), which may be this process's own to pass them
-	// through.
+	// through. A Stdin that is the terminal this process has in the
+	// foreground makes the command's group the terminal's foreground group
+	// while it runs (it can read it; Ctrl-C reaches it directly).
 	Log    *os.File
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -162,6 +164,7 @@ func Run(ctx context.Context, spec Spec) Result {
 	// the listener itself is killed, its child goes too; recovery kills the
 	// rest of the group on the next start.
 	cmd.SysProcAttr = sysProcAttr()
+	defer foreground(cmd.SysProcAttr, cmd.Stdin)()
 	if err := cmd.Start(); err != nil {
 		return spec.result(Result{Outcome: Failed, Err: err, Duration: time.Since(start)})
 	}
