@@ -62,6 +62,7 @@ func (w *workers) execute(j *store.Job) {
 	log.Info("deployment running", "ref", d.Ref, "sha", deploy.ShortSHA(d.SHA), "log", p.LogFile)
 	w.post(j, status.SetRequest{State: status.InProgress, Description: "Deploying " + deploy.ShortSHA(d.SHA) + " with " + filepath.Base(w.o.Exec[0])})
 
+	w.hookStarted(j)
 	envFile := filepath.Join(w.o.StateDir, "logs", fmt.Sprintf("%s-%d.environment-url", strings.ReplaceAll(d.Repo, "/", "_"), d.ID))
 	res := runner.Run(w.runCtx, runner.Spec{
 		Argv: w.o.Exec, Env: deployEnv(d, w.logURL(j)), BaseEnv: childEnviron(), Log: logf,
@@ -87,6 +88,7 @@ func (w *workers) decide(j *store.Job, state, desc, envURL string) {
 	p := &j.Progress
 	p.Phase, p.Final, p.FinalDesc, p.EnvURL, p.FinishedAt = store.Finishing, state, desc, envURL, time.Now()
 	w.save(j)
+	w.hookFinished(j)
 }
 
 // finish posts the decided final status, retrying with backoff, and closes

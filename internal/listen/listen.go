@@ -66,6 +66,8 @@ type Options struct {
 
 	// Ready is told the address the listener serves on, once /healthz says ready.
 	Ready func(addr net.Addr)
+	// Hooks are told what the listener does (notifications, metrics).
+	Hooks Hooks
 
 	// Seams for tests; zero values take the defaults.
 	ReadHeaderTimeout time.Duration
@@ -182,7 +184,7 @@ func Run(ctx context.Context, o Options) error {
 		Secret: o.Secret, Insecure: o.Insecure, Rules: o.rules(), Journal: st, Accepted: w.submit, Log: o.Log,
 	}
 	mux := http.NewServeMux()
-	mux.Handle(o.Path, w.intake(h))
+	mux.Handle(o.Path, o.Hooks.observe(w.intake(h)))
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
 		if !ready.Load() {
 			http.Error(rw, "not accepting deliveries", http.StatusServiceUnavailable)

@@ -138,6 +138,7 @@ func (w *workers) dispatchLocked() {
 		wt.started = true
 		close(wt.ready)
 	}
+	w.hookDepthLocked()
 }
 
 func (w *workers) leave(j *store.Job) {
