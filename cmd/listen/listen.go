@@ -44,6 +44,8 @@ type ListenOptions struct {
 	ShutdownGrace      time.Duration
 	LogURLBase         string
 	LogFormat          string
+	Notify             []string
+	MetricsAddr        string
 }
 
 // NewCmdListen builds `deployctl listen`.
@@ -103,6 +105,8 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 	fl.DurationVar(&opts.ShutdownGrace, "shutdown-grace", listener.DefaultShutdownGrace, "On SIGINT/SIGTERM, let running deployments finish for `DURATION`")
 	fl.StringVar(&opts.LogURLBase, "log-url-base", "", "Serve deploy logs under `URL`/logs/<token> and link them from the statuses")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "Log `format`: text or json")
+	fl.StringArrayVar(&opts.Notify, "notify", nil, "Post deployments' start and end to the incoming-webhook `URL` (Slack-compatible; repeatable)")
+	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "Serve Prometheus metrics at /metrics on `HOST:PORT`")
 	return c
 }
 
@@ -115,6 +119,9 @@ func listenRun(opts *ListenOptions) error {
 	}
 	if opts.Timeout <= 0 || opts.ShutdownGrace <= 0 {
 		return cmdutil.Usagef("--timeout and --shutdown-grace must be positive durations")
+	}
+	if err := checkHooks(opts); err != nil {
+		return err
 	}
 	secret, err := listenSecret(opts)
 	if err != nil {
@@ -141,13 +148,20 @@ func listenRun(opts *ListenOptions) error {
 	// burst); what is left is written before the command returns.
 	logw := listener.NewLogWriter(opts.IO.ErrOut)
 	defer logw.Close()
+	log := listener.NewLogger(logw, opts.LogFormat, slog.LevelInfo)
+	hooks, stopHooks, err := startHooks(opts, log)
+	if err != nil {
+		return err
+	}
+	defer stopHooks()
 	lo := listener.Options{
 		Addr: opts.Addr, Path: opts.Path, Secret: secret, Insecure: opts.InsecureSkipVerify, StateDir: stateDir,
 		Exec: argv, Environment: opts.Environment, Base: opts.Base, NoCreateOnMerge: opts.NoCreateOnMerge,
 		EnvironmentFilter: filter, Concurrency: opts.Concurrency, Timeout: opts.Timeout,
 		ShutdownGrace: opts.ShutdownGrace, LogURLBase: opts.LogURLBase,
 		Client: func() (*ghapi.Client, error) { return opts.Client("") },
-		Log:    listener.NewLogger(logw, opts.LogFormat, slog.LevelInfo),
+		Log:    log,
+		Hooks:  hooks,
 	}
 	err = listener.Run(opts.Context, lo)
 	if errors.Is(err, listener.ErrNoSecret) {

@@ -1,0 +1,148 @@
+package listen_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// chat is an incoming webhook that fails its first two posts; the first
+// hangs until the test lets it go.
+type chat struct {
+	srv     *httptest.Server
+	release chan struct{}
+	mu      sync.Mutex
+	posts   int
+	got     chan string // accepted texts
+}
+
+func newChat(t *testing.T) *chat {
+	c := &chat{release: make(chan struct{}), got: make(chan string, 8)}
+	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		c.mu.Lock()
+		c.posts++
+		n := c.posts
+		c.mu.Unlock()
+		if r.Header.Get("Authorization") != "" {
+			t.Errorf("a notification carried %q", r.Header.Get("Authorization"))
+		}
+		switch n {
+		case 1:
+			select {
+			case <-c.release:
+			case <-time.After(8 * time.Second):
+			}
+			http.Error(w, "down", http.StatusInternalServerError)
+		case 2:
+			http.Error(w, "still down", http.StatusBadGateway)
+		default:
+			var p struct {
+				Text string `json:"text"`
+			}
+			if err := json.Unmarshal(body, &p); err != nil || p.Text == "" {
+				t.Errorf("post %d is not Slack JSON with a text: %s", n, body)
+			}
+			c.got <- p.Text
+		}
+	}))
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+// TestNotifyAndMetrics: a chat that is down does not delay the deployment
+// (it finishes while the first post hangs); the third post brings the start
+// message, then the end; /metrics counts the delivery and the deployment.
+func TestNotifyAndMetrics(t *testing.T) {
+	e := newEnv(t)
+	c := newChat(t)
+	metricsAddr := freeAddr(t)
+	l := e.start("--notify", c.srv.URL+"/hooks/SECRETPATH", "--metrics-addr", metricsAddr)
+
+	id := e.createDeployment("production", "deploy")
+	d := e.waitFinal(id, 15*time.Second)
+	if got := strings.Join(states(d), ","); got != "in_progress,success" {
+		t.Fatalf("statuses %s", got)
+	}
+	c.mu.Lock()
+	posts := c.posts
+	c.mu.Unlock()
+	if posts > 1 {
+		t.Errorf("%d posts before the deployment finished: the first one hangs, so the deployment waited for retries", posts)
+	}
+	close(c.release)
+	for _, want := range []string{
+		fmt.Sprintf("Deploying octo/demo %s (main) to production by octocat", d.SHA[:7]),
+		fmt.Sprintf("Deployed octo/demo %s (main) to production: success after", d.SHA[:7]),
+	} {
+		select {
+		case text := <-c.got:
+			if !strings.HasPrefix(text, want) {
+				t.Errorf("notification %q, want it to start with %q", text, want)
+			}
+			if !strings.Contains(text, "/octo/demo/deployments/production|deployments>") {
+				t.Errorf("notification %q has no link to the environment's deployments", text)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no notification %q", want)
+		}
+	}
+
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := func(name string, labels map[string]string) float64 {
+		for _, m := range fams[name].GetMetric() {
+			ok := true
+			for _, l := range m.GetLabel() {
+				ok = ok && labels[l.GetName()] == l.GetValue()
+			}
+			if ok && len(m.GetLabel()) == len(labels) {
+				switch fams[name].GetType() {
+				case dto.MetricType_COUNTER:
+					return m.GetCounter().GetValue()
+				case dto.MetricType_HISTOGRAM:
+					return float64(m.GetHistogram().GetSampleCount())
+				default:
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+		return -1
+	}
+	if got := value("deployctl_deliveries_total", map[string]string{"event": "deployment", "result": "accepted"}); got != 1 {
+		t.Errorf("deployment deliveries accepted = %v, want 1", got)
+	}
+	if got := value("deployctl_deployments_total", map[string]string{"environment": "production", "state": "success"}); got != 1 {
+		t.Errorf("production successes = %v, want 1", got)
+	}
+	if got := value("deployctl_deploy_duration_seconds", map[string]string{"environment": "production"}); got != 1 {
+		t.Errorf("duration observations = %v, want 1", got)
+	}
+	if got := value("deployctl_queue_depth", map[string]string{}); got != 0 {
+		t.Errorf("queue depth after the deployment = %v, want 0", got)
+	}
+	if fams["go_goroutines"] == nil {
+		t.Error("no Go runtime metrics")
+	}
+	if strings.Contains(l.stderr.String(), "SECRETPATH") {
+		t.Errorf("the chat hook's URL was logged:\n%s", l.stderr.String())
+	}
+}
