@@ -56,10 +56,7 @@ func (w *workers) deployEvent(j *store.Job) DeployEvent {
 		e.Duration = p.FinishedAt.Sub(p.StartedAt)
 	}
 	if r := w.repo(d.Repo); r.Host != "" {
-		host := r.Host
-		if strings.HasPrefix(host, "api.") {
-			host = strings.TrimPrefix(host, "api.")
-		}
+		host := strings.TrimPrefix(r.Host, "api.")
 		e.WebURL = "https://" + host + "/" + d.Repo + "/deployments/" + url.PathEscape(d.Environment)
 	}
 	return e
