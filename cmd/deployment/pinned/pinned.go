@@ -4,6 +4,8 @@
 package pinned
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/cli/go-gh/v2/pkg/repository"
@@ -54,25 +56,50 @@ func (o *Options) Check(c *cobra.Command) error {
 	return nil
 }
 
-// Finish shows the plan's summary and asks (on a terminal, unless --yes),
-// then creates the deployment and prints it. Declining creates nothing
-// (exit 2, as a cancelled gh prompt).
-func (o *Options) Finish(repo repository.Repository, client *ghapi.Client, plan *promote.Plan, summary func() (string, error), question string) error {
+// Planner makes the plan of a promote or a rollback.
+type Planner func(ctx context.Context, c *ghapi.Client, repo repository.Repository) (*promote.Plan, error)
+
+// Wording is how a plan is shown on a terminal: the summary's first half
+// (what runs where; the comparison of the environment's active SHA with the
+// plan's follows) and the question.
+type Wording func(p *promote.Plan) (summary, question string)
+
+// Run makes the plan, shows its summary and asks (on a terminal, unless
+// --yes), then creates the deployment and prints it as create does.
+// Nothing to promote or roll back to, or a no, creates nothing (exit 1; 2
+// for a no, as a cancelled gh prompt).
+func (o *Options) Run(plan Planner, wording Wording) error {
+	repo, client, err := o.Connect()
+	if err != nil {
+		return err
+	}
+	p, err := plan(o.Context, client, repo)
+	var nothing *promote.NothingError
+	if errors.As(err, &nothing) {
+		return fmt.Errorf("%w; nothing was created", err)
+	}
+	if err != nil {
+		return err
+	}
 	ios := o.IO
 	if cmdutil.CanPrompt(ios) && !o.Yes {
-		text, err := summary()
-		if err != nil {
-			return err
+		summary, question := wording(p)
+		if p.Active != nil {
+			cmp, err := environment.Compare(o.Context, client, repo, p.Active.SHA, p.Source.SHA)
+			if err != nil {
+				return err
+			}
+			summary += ": " + comparison(cmp)
 		}
-		fmt.Fprintln(ios.ErrOut, text)
+		fmt.Fprintln(ios.ErrOut, summary)
 		if !cmdutil.Confirm(ios, question) {
 			fmt.Fprintln(ios.ErrOut, "Cancelled: nothing was created.")
 			return &cmdutil.SilentError{Code: cmdutil.ExitUsage}
 		}
 	}
-	// Admission: the deployment to plan.Environment is admitted here,
-	// before anything is created.
-	d, err := create.Submit(o.Context, &o.APIOptions, client, repo, plan.Request)
+	// Admission: the deployment to p.Environment is admitted here, before
+	// anything is created.
+	d, err := create.Submit(o.Context, &o.APIOptions, client, repo, p.Request)
 	if d == nil {
 		return err // nothing was created
 	}
@@ -84,9 +111,9 @@ func Describe(d *deploy.Deployment) string {
 	return fmt.Sprintf("%s (deployment %d)", deploy.ShortSHA(d.SHA), d.ID)
 }
 
-// Comparison is a summary's second half: how far head is from base and
+// comparison is a summary's second half: how far head is from base and
 // where to see it.
-func Comparison(cmp *environment.Comparison) string {
+func comparison(cmp *environment.Comparison) string {
 	commits := "commits"
 	if cmp.AheadBy == 1 {
 		commits = "commit"

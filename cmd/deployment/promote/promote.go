@@ -3,15 +3,16 @@
 package promote
 
 import (
-	"errors"
+	"context"
 	"fmt"
 
 	"github.com/MakeNowJust/heredoc"
+	"github.com/cli/go-gh/v2/pkg/repository"
 	"github.com/spf13/cobra"
 
 	"github.com/deployctl/gh-deployctl/cmd/deployment/pinned"
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
-	"github.com/deployctl/gh-deployctl/internal/environment"
+	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/promote"
 )
 
@@ -66,29 +67,14 @@ func NewCmdPromote(f *cmdutil.Factory, runF func(*PromoteOptions) error) *cobra.
 }
 
 func promoteRun(opts *PromoteOptions) error {
-	repo, client, err := opts.Connect()
-	if err != nil {
-		return err
-	}
-	plan, err := promote.Promote(opts.Context, client, repo, opts.From, opts.To, opts.Request)
-	var nothing *promote.NothingError
-	if errors.As(err, &nothing) {
-		return fmt.Errorf("%w; nothing was created", err)
-	}
-	if err != nil {
-		return err
-	}
-	summary := func() (string, error) {
-		src := fmt.Sprintf("%s runs %s", opts.From, pinned.Describe(plan.Source))
-		if plan.Active == nil {
-			return fmt.Sprintf("%s has no active deployment; %s", opts.To, src), nil
+	return opts.Run(func(ctx context.Context, c *ghapi.Client, repo repository.Repository) (*promote.Plan, error) {
+		return promote.Promote(ctx, c, repo, opts.From, opts.To, opts.Request)
+	}, func(p *promote.Plan) (string, string) {
+		src := fmt.Sprintf("%s runs %s", opts.From, pinned.Describe(p.Source))
+		summary := fmt.Sprintf("%s has no active deployment; %s", opts.To, src)
+		if p.Active != nil {
+			summary = fmt.Sprintf("%s runs %s; %s", opts.To, pinned.Describe(p.Active), src)
 		}
-		cmp, err := environment.Compare(opts.Context, client, repo, plan.Active.SHA, plan.Source.SHA)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%s runs %s; %s: %s", opts.To, pinned.Describe(plan.Active), src, pinned.Comparison(cmp)), nil
-	}
-	question := fmt.Sprintf("Promote %s from %s to %s?", pinned.Describe(plan.Source), opts.From, opts.To)
-	return opts.Finish(repo, client, plan, summary, question)
+		return summary, fmt.Sprintf("Promote %s from %s to %s?", pinned.Describe(p.Source), opts.From, opts.To)
+	})
 }

@@ -3,15 +3,16 @@
 package rollback
 
 import (
-	"errors"
+	"context"
 	"fmt"
 
 	"github.com/MakeNowJust/heredoc"
+	"github.com/cli/go-gh/v2/pkg/repository"
 	"github.com/spf13/cobra"
 
 	"github.com/deployctl/gh-deployctl/cmd/deployment/pinned"
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
-	"github.com/deployctl/gh-deployctl/internal/environment"
+	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/promote"
 )
 
@@ -69,25 +70,10 @@ func NewCmdRollback(f *cmdutil.Factory, runF func(*RollbackOptions) error) *cobr
 }
 
 func rollbackRun(opts *RollbackOptions) error {
-	repo, client, err := opts.Connect()
-	if err != nil {
-		return err
-	}
-	plan, err := promote.Rollback(opts.Context, client, repo, opts.Environment, opts.To, opts.Request)
-	var nothing *promote.NothingError
-	if errors.As(err, &nothing) {
-		return fmt.Errorf("%w; nothing was created", err)
-	}
-	if err != nil {
-		return err
-	}
-	summary := func() (string, error) {
-		cmp, err := environment.Compare(opts.Context, client, repo, plan.Active.SHA, plan.Source.SHA)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%s runs %s; rolling back to %s: %s", opts.Environment, pinned.Describe(plan.Active), pinned.Describe(plan.Source), pinned.Comparison(cmp)), nil
-	}
-	question := fmt.Sprintf("Roll %s back to %s?", opts.Environment, pinned.Describe(plan.Source))
-	return opts.Finish(repo, client, plan, summary, question)
+	return opts.Run(func(ctx context.Context, c *ghapi.Client, repo repository.Repository) (*promote.Plan, error) {
+		return promote.Rollback(ctx, c, repo, opts.Environment, opts.To, opts.Request)
+	}, func(p *promote.Plan) (string, string) {
+		return fmt.Sprintf("%s runs %s; rolling back to %s", opts.Environment, pinned.Describe(p.Active), pinned.Describe(p.Source)),
+			fmt.Sprintf("Roll %s back to %s?", opts.Environment, pinned.Describe(p.Source))
+	})
 }
