@@ -24,6 +24,7 @@ import (
 	"github.com/deployctl/gh-deployctl/cmd/deployment/promote"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/rollback"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/run"
+	"github.com/deployctl/gh-deployctl/cmd/deployment/wait"
 	"github.com/deployctl/gh-deployctl/cmd/listen"
 	"github.com/deployctl/gh-deployctl/cmd/status"
 	"github.com/deployctl/gh-deployctl/cmd/version"
@@ -75,6 +76,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		rollback.NewCmdRollback(f, nil),
 		list.NewCmdList(f, nil),
 		get.NewCmdGet(f, nil),
+		wait.NewCmdWait(f, nil),
 		status.NewCmdStatus(f),
 		listen.NewCmdListen(f, nil),
 		version.NewCmdVersion(f),

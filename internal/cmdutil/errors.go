@@ -13,6 +13,7 @@ const (
 	ExitFailure = 1
 	ExitUsage   = 2
 	ExitAuth    = 4
+	ExitPending = 8 // still pending when a wait ran out of time (as gh pr checks)
 )
 
 // UsageError is a bad flag, argument or input: exit 2, nothing was sent.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
+	"github.com/deployctl/gh-deployctl/internal/watch/watchtest"
 )
 
 // BenchmarkWaitTenMinutesInProgress is `wait` on a deployment that stays in_progress for ten minutes at the
@@ -28,7 +29,7 @@ func BenchmarkWaitTenMinutesInProgress(b *testing.B) {
 		}
 		gh.ResetRequests()
 		polls = 0
-		_, err := Follow(ctx, c, demo, Target{ID: id}, Options{Clock: &instantClock{}, Timeout: 10 * time.Minute,
+		_, err := Follow(ctx, c, demo, Target{ID: id}, Options{Clock: watchtest.NewInstantClock(), Timeout: 10 * time.Minute,
 			OnUpdate: func(Update) { polls++ }})
 		if !errors.Is(err, ErrTimeout) {
 			b.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
+	"github.com/deployctl/gh-deployctl/internal/watch/watchtest"
 )
 
 var demo = repository.Repository{Host: "github.com", Owner: "octo", Name: "demo"}
@@ -33,61 +34,10 @@ func fakeClient(tb testing.TB, gh *githubtest.Server) *ghapi.Client {
 	return c
 }
 
-// stepClock is a clock whose timers fire only when the test says: between two ticks the test changes
-// GitHub's state, so it knows exactly what each poll sees.
-type stepClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers chan stepTimer
-}
-
-type stepTimer struct {
-	d    time.Duration
-	fire chan time.Time
-}
-
-func newStepClock() *stepClock {
-	return &stepClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), timers: make(chan stepTimer)}
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *stepClock) After(d time.Duration) <-chan time.Time {
-	ch := make(chan time.Time, 1)
-	c.timers <- stepTimer{d, ch}
-	return ch
-}
-
-// instantClock fires every timer at once, moving time on: a ten-minute wait runs in milliseconds.
-type instantClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *instantClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *instantClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	ch := make(chan time.Time, 1)
-	ch <- c.now
-	return ch
-}
-
 type following struct {
 	mu      sync.Mutex
 	changes []string // the state of each update that changed something ("-" while none exists)
 	polls   int
-	pending *stepTimer // the watcher's timer, while it waits
 	done    chan struct{}
 	res     *Result
 	err     error
@@ -114,34 +64,6 @@ func follow(t *testing.T, c *ghapi.Client, target Target, o Options) *following 
 		f.res, f.err = Follow(context.Background(), c, demo, target, o)
 	}()
 	return f
-}
-
-// polled waits until the watcher has finished a poll and waits for the next one (or Follow returned).
-func (f *following) polled(t *testing.T, c *stepClock) {
-	t.Helper()
-	select {
-	case tm := <-c.timers:
-		f.pending = &tm
-	case <-f.done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the watcher never waited for its next poll")
-	}
-}
-
-// tick lets the waiting watcher poll once more, and returns when that poll is done: what the test changes
-// before a tick, that poll sees.
-func (f *following) tick(t *testing.T, c *stepClock) {
-	t.Helper()
-	if f.pending == nil {
-		t.Fatalf("Follow is not waiting: %+v, %v (changes %q)", f.res, f.err, f.changed())
-	}
-	c.mu.Lock()
-	c.now = c.now.Add(f.pending.d)
-	now := c.now
-	c.mu.Unlock()
-	f.pending.fire <- now
-	f.pending = nil
-	f.polled(t, c)
 }
 
 func (f *following) wait(t *testing.T) (*Result, error) {
@@ -197,19 +119,19 @@ func TestFollowByIDThroughItsStates(t *testing.T) {
 			c := fakeClient(t, gh)
 			id := create(t, c, "staging", "main")
 			gh.ResetRequests()
-			clock := newStepClock()
+			clock := watchtest.NewStepClock()
 			f := follow(t, c, Target{ID: id}, Options{Clock: clock})
-			f.polled(t, clock)
+			clock.Polled(t, f.done)
 
-			f.tick(t, clock) // the first poll saw no status; the second sees the same
+			clock.Tick(t, f.done) // the first poll saw no status; the second sees the same
 			set(t, c, id, status.Queued)
-			f.tick(t, clock)
-			f.tick(t, clock) // unchanged: a 304
+			clock.Tick(t, f.done)
+			clock.Tick(t, f.done) // unchanged: a 304
 			set(t, c, id, status.InProgress)
-			f.tick(t, clock)
-			f.tick(t, clock)
+			clock.Tick(t, f.done)
+			clock.Tick(t, f.done)
 			set(t, c, id, final)
-			f.tick(t, clock)
+			clock.Tick(t, f.done)
 			res, err := f.wait(t)
 			if err != nil {
 				t.Fatal(err)
@@ -236,20 +158,20 @@ func TestFollowAnEnvironmentBeforeItsDeploymentExists(t *testing.T) {
 	other := create(t, c, "production", "main") // another environment: never followed
 	set(t, c, other, status.Success)
 	sha := repo.Commit("main", "Ship it", "alice")
-	clock := newStepClock()
+	clock := watchtest.NewStepClock()
 	f := follow(t, c, Target{Environment: "production", SHA: sha[:7]}, Options{Clock: clock})
-	f.polled(t, clock)
+	clock.Polled(t, f.done)
 
-	f.tick(t, clock)
-	f.tick(t, clock)
+	clock.Tick(t, f.done)
+	clock.Tick(t, f.done)
 	create(t, c, "staging", "main") // the right SHA, the wrong environment
-	f.tick(t, clock)
+	clock.Tick(t, f.done)
 	id := create(t, c, "production", "main")
-	f.tick(t, clock)
+	clock.Tick(t, f.done)
 	set(t, c, id, status.InProgress)
-	f.tick(t, clock)
+	clock.Tick(t, f.done)
 	set(t, c, id, status.Success)
-	f.tick(t, clock)
+	clock.Tick(t, f.done)
 	res, err := f.wait(t)
 	if err != nil {
 		t.Fatal(err)
@@ -268,19 +190,19 @@ func TestInactiveCountsOnlyAfterASuccess(t *testing.T) {
 	replaced := create(t, c, "staging", "main")
 	set(t, c, replaced, status.InProgress)
 	// Between two polls it succeeded and was replaced: the watcher sees inactive first.
-	clock := newStepClock()
+	clock := watchtest.NewStepClock()
 	f := follow(t, c, Target{ID: replaced}, Options{Clock: clock})
-	f.polled(t, clock)
+	clock.Polled(t, f.done)
 	set(t, c, replaced, status.Success)
 	set(t, c, replaced, status.Inactive)
-	f.tick(t, clock)
+	clock.Tick(t, f.done)
 	if res, err := f.wait(t); err != nil || !res.Succeeded || res.Deployment.State != "inactive" {
 		t.Errorf("success then inactive: %+v, %v", res, err)
 	}
 
 	never := create(t, c, "staging", "main")
 	set(t, c, never, status.Inactive)
-	res, err := Follow(context.Background(), c, demo, Target{ID: never}, Options{Clock: &instantClock{}})
+	res, err := Follow(context.Background(), c, demo, Target{ID: never}, Options{Clock: watchtest.NewInstantClock()})
 	if err != nil || res.Succeeded {
 		t.Errorf("inactive without a success: %+v, %v", res, err)
 	}
@@ -292,7 +214,7 @@ func TestTimeoutAndErrors(t *testing.T) {
 	id := create(t, c, "staging", "main")
 	set(t, c, id, status.InProgress)
 	gh.ResetRequests()
-	res, err := Follow(context.Background(), c, demo, Target{ID: id}, Options{Clock: &instantClock{}, Timeout: 10 * time.Minute})
+	res, err := Follow(context.Background(), c, demo, Target{ID: id}, Options{Clock: watchtest.NewInstantClock(), Timeout: 10 * time.Minute})
 	if !errors.Is(err, ErrTimeout) || res == nil || res.Deployment.State != "in_progress" {
 		t.Fatalf("Follow = %+v, %v; want ErrTimeout with the last state", res, err)
 	}
@@ -301,7 +223,7 @@ func TestTimeoutAndErrors(t *testing.T) {
 		t.Errorf("%d counted requests and %d 304s, want 2 and 200", full, nm)
 	}
 
-	if _, err := Follow(context.Background(), c, demo, Target{ID: 999}, Options{Clock: &instantClock{}}); ghapi.StatusCode(err) != 404 {
+	if _, err := Follow(context.Background(), c, demo, Target{ID: 999}, Options{Clock: watchtest.NewInstantClock()}); ghapi.StatusCode(err) != 404 {
 		t.Errorf("unknown deployment: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

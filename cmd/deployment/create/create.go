@@ -12,6 +12,7 @@ import (
 	"github.com/cli/go-gh/v2/pkg/repository"
 	"github.com/spf13/cobra"
 
+	"github.com/deployctl/gh-deployctl/cmd/deployment/wait"
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
@@ -23,6 +24,8 @@ import (
 type CreateOptions struct {
 	cmdutil.APIOptions
 	Flags
+	// After is --wait: follow the new deployment to a final state.
+	After    wait.After
 	Exporter *output.Exporter
 }
 
@@ -43,10 +46,14 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 			$ deployctl create --ref main --environment staging
 			$ deployctl create --ref v1.2.0 --payload '{"migrate": true}' --skip-checks
 			$ id=$(deployctl create --ref "$GITHUB_SHA")
+			$ deployctl create --ref main -e staging --wait --timeout 15m
 		`),
 		Args: cmdutil.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := opts.Flags.Check(c); err != nil {
+				return err
+			}
+			if err := opts.After.Check(c); err != nil {
 				return err
 			}
 			opts.Context = cmdutil.ContextOf(c)
@@ -58,6 +65,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 	}
 	opts.Bind(f, c)
 	opts.AddFlags(c)
+	opts.After.AddFlags(c)
 	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Deployment{}))
 	cmdutil.MarkWrite(c, "--ref main")
 	return c
@@ -82,7 +90,16 @@ func createRun(opts *CreateOptions) error {
 		return err // nothing was created
 	}
 	// GitHub has the deployment now: print it whatever failed after.
-	return Report(opts.IO, opts.Exporter, repo, d, err)
+	if !opts.After.Wait || err != nil {
+		return Report(opts.IO, opts.Exporter, repo, d, err)
+	}
+	// With --wait, --json prints the deployment when the wait ends.
+	if opts.Exporter == nil {
+		if err := Report(opts.IO, nil, repo, d, nil); err != nil {
+			return err
+		}
+	}
+	return opts.After.Follow(&opts.APIOptions, client, repo, d, opts.Exporter)
 }
 
 // Report prints a deployment that Submit created, as create does, and
