@@ -65,8 +65,9 @@ func Env(repo string, d deploy.Deployment, logURL string) []string {
 // Spec is one run.
 type Spec struct {
 	Argv []string
-	// Env is added to BaseEnv (this process's own environment when nil);
-	// a variable in Env replaces one of the same name in BaseEnv.
+	// Env is added to BaseEnv (this process's own environment when nil)
+	// less its DEPLOY_* variables; a variable in Env replaces one of the
+	// same name in BaseEnv.
 	Env     []string
 	BaseEnv []string
 	Dir     string
@@ -154,7 +155,15 @@ func Run(ctx context.Context, spec Spec) Result {
 		spec.EnvURLFile = filepath.Join(dir, "environment-url")
 	}
 	_ = os.Remove(spec.EnvURLFile)
-	cmd.Env = append(append(append([]string(nil), base...), spec.Env...), "DEPLOY_ENVIRONMENT_URL_FILE="+spec.EnvURLFile)
+	// DEPLOY_* variables describe this deployment only: none is inherited
+	// (a run inside another deploy command must not see its DEPLOY_LOG_URL).
+	var env []string
+	for _, kv := range base {
+		if !strings.HasPrefix(kv, "DEPLOY_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(append(env, spec.Env...), "DEPLOY_ENVIRONMENT_URL_FILE="+spec.EnvURLFile)
 	if spec.Log != nil {
 		cmd.Stdout, cmd.Stderr = spec.Log, spec.Log
 	} else {

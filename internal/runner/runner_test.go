@@ -133,21 +133,22 @@ func TestEnv(t *testing.T) {
 }
 
 // TestPassThrough: without a Log the command reads Stdin and writes Stdout
-// and Stderr; Env replaces a variable of the base environment; a temporary
-// environment URL file is made and removed.
+// and Stderr; Env replaces a variable of the base environment, whose other
+// DEPLOY_* variables are dropped; a temporary environment URL file is made
+// and removed.
 func TestPassThrough(t *testing.T) {
 	var stdout, stderr strings.Builder
 	var urlFile string
 	res := Run(context.Background(), Spec{
-		Argv:    []string{"sh", "-c", `read line; echo "out $line $DEPLOY_ID"; echo err >&2; echo "$DEPLOY_ENVIRONMENT_URL_FILE" >&2; echo https://app.example.com > "$DEPLOY_ENVIRONMENT_URL_FILE"`},
-		BaseEnv: []string{"PATH=" + os.Getenv("PATH"), "DEPLOY_ID=stale"},
+		Argv:    []string{"sh", "-c", `read line; echo "out $line $DEPLOY_ID ${DEPLOY_LOG_URL-unset}"; echo err >&2; echo "$DEPLOY_ENVIRONMENT_URL_FILE" >&2; echo https://app.example.com > "$DEPLOY_ENVIRONMENT_URL_FILE"`},
+		BaseEnv: []string{"PATH=" + os.Getenv("PATH"), "DEPLOY_ID=stale", "DEPLOY_LOG_URL=https://stale.example.com"},
 		Env:     []string{"DEPLOY_ID=7"},
 		Stdin:   strings.NewReader("hello\n"), Stdout: &stdout, Stderr: &stderr,
 	})
 	if res.Outcome != Exited || res.ExitCode != 0 {
 		t.Fatalf("result %+v", res)
 	}
-	if stdout.String() != "out hello 7\n" {
+	if stdout.String() != "out hello 7 unset\n" {
 		t.Fatalf("stdout %q", stdout.String())
 	}
 	errLines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
