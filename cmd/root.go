@@ -27,6 +27,7 @@ import (
 	"github.com/deployctl/gh-deployctl/cmd/deployment/wait"
 	"github.com/deployctl/gh-deployctl/cmd/listen"
 	"github.com/deployctl/gh-deployctl/cmd/status"
+	"github.com/deployctl/gh-deployctl/cmd/trigger"
 	"github.com/deployctl/gh-deployctl/cmd/version"
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
@@ -79,6 +80,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		wait.NewCmdWait(f, nil),
 		status.NewCmdStatus(f),
 		listen.NewCmdListen(f, nil),
+		trigger.NewCmdTrigger(f, nil),
 		version.NewCmdVersion(f),
 		NewCmdCompletion(f),
 	)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 // chat is an incoming webhook that fails its first two posts; the first
@@ -144,5 +148,40 @@ func TestNotifyAndMetrics(t *testing.T) {
 	}
 	if strings.Contains(l.stderr.String(), "SECRETPATH") {
 		t.Errorf("the chat hook's URL was logged:\n%s", l.stderr.String())
+	}
+}
+
+// TestTriggerDrivesAListener: the deliveries `deployctl trigger` sends pass
+// the listener's signature check and classification: a ping is answered, a
+// merged pull request creates a deployment at the fake GitHub, which then
+// runs; a wrong secret is refused and trigger exits 1.
+func TestTriggerDrivesAListener(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	trigger := func(args ...string) (string, error) {
+		cmd := exec.Command(testbin.Deployctl(t), append([]string{"trigger", "--to", "http://" + e.addr + "/event_handler", "-R", "octo/demo"}, args...)...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work, "DEPLOYCTL_WEBHOOK_SECRET=" + secret}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := trigger("ping"); err != nil || !strings.Contains(out, "\t200\tpong") {
+		t.Fatalf("ping: %v\n%s", err, out)
+	}
+	if out, err := trigger("pull_request", "--ref", "feature-1"); err != nil || !strings.Contains(out, "\t202\taccepted") {
+		t.Fatalf("pull_request: %v\n%s", err, out)
+	}
+	var id int64
+	e.waitFor(10*time.Second, "the merged pull request's deployment", func() bool {
+		if ds := e.gh.Deployments("octo/demo"); len(ds) == 1 {
+			id = ds[0].ID
+		}
+		return id != 0
+	})
+	if d := e.waitFinal(id, 15*time.Second); latest(d).State != "success" {
+		t.Errorf("deployment %d: %v", id, states(d))
+	}
+	out, err := trigger("deployment", "--secret", "not-the-secret")
+	if exitCode(err) != 1 || !strings.Contains(out, "\t401\t") {
+		t.Errorf("wrong secret: %v\n%s", err, out)
 	}
 }
