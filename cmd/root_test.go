@@ -32,7 +32,10 @@ func TestErrorsExplainAndExit(t *testing.T) {
 	s.Run("status set 999 success").WantExit(1).WantErrContains("HTTP 404")
 
 	s.Env["GH_TOKEN"] = "ghp_revoked"
-	s.Run("list").WantExit(4).WantErrContains("Bad credentials", "gh auth login")
+	s.Run("list").WantExit(4).WantErrContains("Bad credentials", "gh auth login", "GITHUB_API_URL is set, so GH_TOKEN or GITHUB_TOKEN")
+	if strings.Contains(s.Err, "GH_ENTERPRISE_TOKEN") {
+		t.Errorf("a 401 with GITHUB_API_URL set names GH_ENTERPRISE_TOKEN, which does not count there: %s", s.Err)
+	}
 	s.Run("create --ref main").WantExit(4).WantErrContains("HTTP 401")
 
 	s.Env["GH_TOKEN"] = "ghp_readonly00000000000000000000000000"

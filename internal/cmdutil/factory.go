@@ -110,9 +110,26 @@ func (f *Factory) Repo(flag string) (repository.Repository, error) {
 	}
 	r, err := f.CurrentRepo()
 	if err != nil {
-		return r, Usagef("no repository given and none found in the current directory (%v); use --repo OWNER/REPO", err)
+		return r, Usagef("no repository given, and %s; use --repo OWNER/REPO (or set GH_REPO)", whyNoCurrentRepo(err))
 	}
 	return r, nil
+}
+
+// whyNoCurrentRepo says in a few words why the git remotes gave no
+// repository, instead of git's raw stderr.
+func whyNoCurrentRepo(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "not a git repository"):
+		return "the current directory is not in a git checkout"
+	case strings.Contains(msg, "no git remotes"):
+		return "the git checkout here has no remote"
+	case strings.Contains(msg, "known GitHub host"):
+		return "no git remote here points to a GitHub host (github.com, or GH_HOST)"
+	case strings.Contains(msg, "failed to run git"), strings.Contains(msg, "executable file not found"):
+		return "git could not be run to read the remotes"
+	}
+	return "none was found in the current directory's git remotes"
 }
 
 func parseRepo(s string, getenv func(string) string) (repository.Repository, error) {

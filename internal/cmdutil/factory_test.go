@@ -77,3 +77,17 @@ func wantUsageError(t *testing.T, err error, want string) {
 		t.Fatalf("err = %v, want a usage error saying %q", err, want)
 	}
 }
+
+// TestRepoOutsideAGitCheckout: the reason is said in words, never git's
+// raw stderr.
+func TestRepoOutsideAGitCheckout(t *testing.T) {
+	f := testFactory(t, nil)
+	f.CurrentRepo = func() (repository.Repository, error) {
+		return repository.Repository{}, errors.New("failed to run git: fatal: not a git repository (or any of the parent directories): .git\n. error: exit status 128")
+	}
+	_, err := f.Repo("")
+	wantUsageError(t, err, "no repository given, and the current directory is not in a git checkout; use --repo OWNER/REPO (or set GH_REPO)")
+	if strings.Contains(err.Error(), "fatal") || strings.Contains(err.Error(), "exit status") {
+		t.Errorf("git's stderr shown: %v", err)
+	}
+}

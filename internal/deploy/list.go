@@ -290,12 +290,8 @@ func listError(repo repository.Repository, err error) error {
 }
 
 // GraphQLError wraps the error of a GraphQL query about repo: GitHub's
-// NOT_FOUND becomes a 404 APIError with the hint every command gives.
+// NOT_FOUND and FORBIDDEN become *ghapi.APIError (404, 403) with the hints
+// every command gives.
 func GraphQLError(action string, repo repository.Repository, err error) error {
-	var gerr ghapi.GraphQLErrors
-	if errors.As(err, &gerr) && gerr.NotFound() {
-		return fmt.Errorf("%s: %w", action, &ghapi.APIError{StatusCode: 404, Message: gerr.Error(),
-			Hint: fmt.Sprintf("Not found: %s/%s does not exist, or the token cannot see it.", repo.Owner, repo.Name)})
-	}
-	return fmt.Errorf("%s: %w", action, err)
+	return fmt.Errorf("%s: %w", action, ghapi.FromGraphQL(err, repo.Owner+"/"+repo.Name))
 }

@@ -74,10 +74,10 @@ func NewClient(t Target, opts ClientOptions) (*Client, error) {
 	inner := &tokenGuard{
 		token:   t.Token,
 		allowed: map[string]bool{t.RESTURL.Host: true, t.GraphQLURL.Host: true},
-		next: &conditionalTransport{
+		next: &answerCheck{target: t, next: &conditionalTransport{
 			cache: opts.Conditional,
 			next:  &retryTransport{policy: opts.Retry, next: opts.Transport},
-		},
+		}},
 	}
 	headers := map[string]string{
 		"Accept": "application/vnd.github+json",
@@ -151,22 +151,26 @@ type GraphQLError struct {
 // GraphQLErrors is the errors array of a response that had any.
 type GraphQLErrors []GraphQLError
 
-func (e GraphQLErrors) Error() string {
-	msgs := make([]string, len(e))
-	for i, x := range e {
-		msgs[i] = x.Message
-	}
-	return "GraphQL: " + strings.Join(msgs, "; ")
-}
+func (e GraphQLErrors) Error() string { return "GraphQL: " + e.messages() }
 
 // NotFound reports whether GitHub said a requested object does not exist.
-func (e GraphQLErrors) NotFound() bool {
+func (e GraphQLErrors) NotFound() bool { return e.has("NOT_FOUND") }
+
+func (e GraphQLErrors) has(typ string) bool {
 	for _, x := range e {
-		if x.Type == "NOT_FOUND" {
+		if x.Type == typ {
 			return true
 		}
 	}
 	return false
+}
+
+func (e GraphQLErrors) messages() string {
+	msgs := make([]string, len(e))
+	for i, x := range e {
+		msgs[i] = x.Message
+	}
+	return strings.Join(msgs, "; ")
 }
 
 // GraphQL runs a query (never a mutation: queries are retried like GETs) and
@@ -183,7 +187,7 @@ func (c *Client) GraphQL(ctx context.Context, query string, variables map[string
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", c.Target.GraphQLURL.Path, err)
+		return Wrap(err, "")
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))

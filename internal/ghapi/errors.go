@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cli/go-gh/v2/pkg/auth"
 	"github.com/google/go-github/v60/github"
@@ -21,11 +23,19 @@ type APIError struct {
 	Message    string // GitHub's message
 	Details    []string
 	Hint       string
+	// Type is GitHub's GraphQL error type (NOT_FOUND, FORBIDDEN) when the
+	// error came from GraphQL; StatusCode is then the HTTP status that
+	// means the same, for callers, but the message does not claim it.
+	Type string
 }
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "HTTP %d: %s", e.StatusCode, e.Message)
+	if e.Type != "" {
+		fmt.Fprintf(&b, "GraphQL %s: %s", e.Type, e.Message)
+	} else {
+		fmt.Fprintf(&b, "HTTP %d: %s", e.StatusCode, e.Message)
+	}
 	if len(e.Details) > 0 {
 		fmt.Fprintf(&b, " (%s)", strings.Join(e.Details, "; "))
 	}
@@ -53,6 +63,16 @@ func StatusCode(err error) int {
 func Wrap(err error, what string) error {
 	if err == nil {
 		return nil
+	}
+	// No answer, or not GitHub's: the transport's own error says it best
+	// (http.Client would repeat the URL around it).
+	var ne *NetworkError
+	if errors.As(err, &ne) {
+		return ne
+	}
+	var na *NotAPIError
+	if errors.As(err, &na) {
+		return na
 	}
 	var ge *github.ErrorResponse
 	var rl *github.RateLimitError
@@ -97,9 +117,6 @@ func errorFromBody(resp *http.Response, body []byte) error {
 		Message string `json:"message"`
 	}
 	_ = json.Unmarshal(body, &msg)
-	if msg.Message == "" {
-		msg.Message = http.StatusText(resp.StatusCode)
-	}
 	return withHint(&APIError{StatusCode: resp.StatusCode, Method: resp.Request.Method,
 		Path: resp.Request.URL.Path, Message: msg.Message}, resp.Request.URL, resp.Header, "")
 }
@@ -118,22 +135,47 @@ func hostOfAPI(u *url.URL) string {
 }
 
 func withHint(e *APIError, u *url.URL, h http.Header, what string) *APIError {
+	if e.Message == "" {
+		// A proxy's or load balancer's page (502 HTML), not GitHub's JSON.
+		e.Message = http.StatusText(e.StatusCode)
+		if isHTML(h) {
+			e.Message += " (an HTML page, not GitHub's JSON: a proxy or load balancer answered)"
+		}
+	}
 	msg := strings.ToLower(e.Message)
+	limited := e.StatusCode == http.StatusForbidden || e.StatusCode == http.StatusTooManyRequests
 	switch {
 	case e.StatusCode == http.StatusUnauthorized:
 		e.Hint = "GitHub rejected the token (expired or revoked?). " + LoginHint(hostOfAPI(u))
-	case strings.Contains(msg, "rate limit"), h.Get("X-RateLimit-Remaining") == "0" && e.StatusCode == http.StatusForbidden,
-		e.StatusCode == http.StatusTooManyRequests:
-		e.Hint = "GitHub's API rate limit was hit; wait until it resets"
-		if reset := h.Get("X-RateLimit-Reset"); reset != "" {
-			e.Hint += " (X-RateLimit-Reset " + reset + ")"
+		if h.Get(hintAPIFromEnv) != "" {
+			e.Hint = "GitHub rejected the token from " + h.Get(hintTokenSource) + " (expired or revoked?). " + apiURLTokenHint
 		}
-		e.Hint += " or use a token with a higher limit."
+	case limited && (strings.Contains(msg, "secondary rate limit") || h.Get("Retry-After") != "" && h.Get("X-RateLimit-Remaining") != "0"):
+		// GitHub's docs: wait Retry-After seconds, else at least a minute.
+		wait := "60"
+		if ra := h.Get("Retry-After"); ra != "" {
+			if _, err := strconv.Atoi(ra); err == nil {
+				wait = ra
+			}
+		}
+		e.Hint = "GitHub's secondary rate limit was hit (too many requests in a short time); retry in " + wait + " s."
+	case limited && (h.Get("X-RateLimit-Remaining") == "0" || strings.Contains(msg, "rate limit")):
+		e.Hint = "GitHub's API rate limit for this token is used up"
+		if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+			e.Hint += "; it resets at " + resetTime(reset, time.Now())
+		}
+		e.Hint += "."
+	case e.StatusCode == http.StatusForbidden && h.Get("X-GitHub-SSO") != "":
+		e.Hint = "The organization requires SAML single sign-on for this token"
+		if sso := ssoURL(h.Get("X-GitHub-SSO")); sso != "" {
+			e.Hint += ": authorize it at " + sso
+		}
+		e.Hint += ", then try again."
 	case e.StatusCode == http.StatusForbidden && strings.Contains(msg, "not accessible"):
 		e.Hint = "The token may not write deployments. It needs Deployments: read and write (fine-grained token or GitHub App), " +
 			"the repo_deployment or repo scope (classic token), or `permissions: deployments: write` in a GitHub Actions workflow."
 	case e.StatusCode == http.StatusForbidden:
-		e.Hint = "The token is not allowed to do this; check its scopes (repo_deployment) and the repository's settings."
+		e.Hint = ForbiddenHint
 	case e.StatusCode == http.StatusNotFound:
 		if what == "" {
 			what = "the repository"
@@ -146,4 +188,42 @@ func withHint(e *APIError, u *url.URL, h http.Header, what string) *APIError {
 		e.Hint = "GitHub had an internal error (request ID " + s + "); try again later."
 	}
 	return e
+}
+
+// ssoURL takes the authorization URL out of X-GitHub-SSO
+// ("required; url=https://github.com/orgs/o/sso?authorization_request=...").
+func ssoURL(h string) string {
+	for _, part := range strings.Split(h, ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "url="); ok {
+			if u, err := url.Parse(v); err == nil && u.Scheme == "https" {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// ForbiddenHint is the hint for a token that may not do what was asked.
+const ForbiddenHint = "The token is not allowed to do this; check its scopes (repo_deployment) and the repository's settings."
+
+// FromGraphQL turns GitHub's GraphQL NOT_FOUND and FORBIDDEN errors into
+// *APIError with the hints REST errors get (labelled as GraphQL errors,
+// with the HTTP status that means the same for callers); what names the
+// object for NOT_FOUND ("octo/demo"). Other errors pass through.
+func FromGraphQL(err error, what string) error {
+	var gerr GraphQLErrors
+	if !errors.As(err, &gerr) {
+		return err
+	}
+	switch {
+	case gerr.NotFound():
+		if what == "" {
+			what = "the repository"
+		}
+		return &APIError{StatusCode: http.StatusNotFound, Type: "NOT_FOUND", Message: gerr.messages(),
+			Hint: fmt.Sprintf("Not found: %s does not exist, or the token cannot see it.", what)}
+	case gerr.has("FORBIDDEN"):
+		return &APIError{StatusCode: http.StatusForbidden, Type: "FORBIDDEN", Message: gerr.messages(), Hint: ForbiddenHint}
+	}
+	return err
 }

@@ -27,6 +27,8 @@ type Target struct {
 	Token string
 	// TokenSource names where the token came from (e.g. "GH_TOKEN"), for messages.
 	TokenSource string
+	// APIURLFromEnv is true when GITHUB_API_URL chose the API.
+	APIURLFromEnv bool
 }
 
 // String describes the target without the token.
@@ -61,6 +63,7 @@ func Resolve(host string, getenv Env) (Target, error) {
 		return Target{}, err
 	}
 	t.RESTURL = u
+	t.APIURLFromEnv = getenv("GITHUB_API_URL") != ""
 
 	gql := getenv("GITHUB_GRAPHQL_URL")
 	if gql == "" {
@@ -83,7 +86,7 @@ func Resolve(host string, getenv Env) (Target, error) {
 	}
 	t.Token, t.TokenSource = tokenForHost(host, getenv)
 	if t.Token == "" {
-		return Target{}, &AuthError{Host: host, Reason: "no token found"}
+		return Target{}, &AuthError{Host: host, Reason: "no token found", APIURLFromEnv: t.APIURLFromEnv}
 	}
 	return t, nil
 }
@@ -131,11 +134,23 @@ func parseBaseURL(name, raw string) (*url.URL, error) {
 type AuthError struct {
 	Host   string
 	Reason string
+	// APIURLFromEnv: GITHUB_API_URL chose the API, so GH_TOKEN or
+	// GITHUB_TOKEN is its token whatever the host.
+	APIURLFromEnv bool
 }
 
 func (e *AuthError) Error() string {
-	return fmt.Sprintf("authentication required for %s: %s\n%s", e.Host, e.Reason, LoginHint(e.Host))
+	hint := LoginHint(e.Host)
+	if e.APIURLFromEnv {
+		hint = apiURLTokenHint
+	}
+	return fmt.Sprintf("authentication required for %s: %s\n%s", e.Host, e.Reason, hint)
 }
+
+// apiURLTokenHint is the login hint when GITHUB_API_URL is set: then only
+// GH_TOKEN or GITHUB_TOKEN count for that API (GH_ENTERPRISE_TOKEN does not).
+const apiURLTokenHint = "GITHUB_API_URL is set, so GH_TOKEN or GITHUB_TOKEN is the token for that API: set one to a valid token " +
+	"(in GitHub Actions: GITHUB_TOKEN: ${{ github.token }}), or unset both to use gh's login (`gh auth login`)."
 
 // LoginHint says how to get a token for host, in the words gh users know.
 func LoginHint(host string) string {

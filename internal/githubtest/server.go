@@ -85,8 +85,9 @@ type failure struct {
 	method, prefix string
 	n, status      int
 	header         http.Header
-	skip           int  // matching requests to let through first (ratelimit.go)
-	secondary      bool // a secondary rate limit: counted by SecondaryLimitHits
+	skip           int    // matching requests to let through first (ratelimit.go)
+	secondary      bool   // a secondary rate limit: counted by SecondaryLimitHits
+	message        string // GitHub's message, when not the one failureMessage picks (failures.go)
 }
 
 // New starts a fake GitHub with repository octo/demo (default branch main) and DefaultToken.
@@ -318,7 +319,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		for k, v := range f.header {
 			rec.header[k] = v
 		}
-		writeError(rec, f.status, failureMessage(f.status, rec.header), "")
+		msg := f.message
+		if msg == "" {
+			msg = failureMessage(f.status, rec.header)
+		}
+		writeError(rec, f.status, msg, "")
 	} else if u, ok := s.authenticate(r); !ok {
 		writeError(rec, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest")
 	} else {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/cli/go-gh/v2/pkg/repository"
@@ -130,6 +131,17 @@ func Print(ios *iostreams.IOStreams, exporter *output.Exporter, repo repository.
 	return err
 }
 
+// conflictHint answers GitHub's two 409s: failed commit status checks
+// ("Conflict: Commit status checks failed for main.") can be skipped; a
+// merge conflict of --auto-merge ("Conflict merging main into topic.")
+// cannot, and skipping checks would not help.
+func conflictHint(message, ref string) string {
+	if strings.Contains(strings.ToLower(message), "merging") {
+		return fmt.Sprintf("GitHub could not merge the default branch into %s (--auto-merge): resolve the conflict in %s, or deploy without --auto-merge.", ref, ref)
+	}
+	return "To deploy anyway, use --skip-checks, or name the contexts that must pass with --required-contexts."
+}
+
 func created(d *deploy.Deployment, repo repository.Repository) string {
 	return fmt.Sprintf("created deployment %d in %s/%s", d.ID, repo.Owner, repo.Name)
 }
@@ -152,7 +164,7 @@ func Submit(ctx context.Context, opts *cmdutil.APIOptions, client *ghapi.Client,
 	d, err := deploy.Create(ctx, client, repo, req)
 	var apiErr *ghapi.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict {
-		apiErr.Hint = "To deploy anyway, use --skip-checks, or name the contexts that must pass with --required-contexts."
+		apiErr.Hint = conflictHint(apiErr.Message, req.Ref)
 		return nil, fmt.Errorf("create deployment: %w", apiErr)
 	}
 	if err != nil {

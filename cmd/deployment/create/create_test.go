@@ -212,3 +212,16 @@ func TestCreateConflictAndAutoMerge(t *testing.T) {
 		t.Errorf("%d create requests, want 5", n)
 	}
 }
+
+// TestCreateMergeConflictHint: a merge conflict (409 from --auto-merge)
+// gets a hint that can fix it, not --skip-checks.
+func TestCreateMergeConflictHint(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.GH.Repo("octo/demo").AddBranch("topic", strings.Repeat("b", 40))
+	s.GH.FailNextMessage("POST", "/repos/octo/demo/deployments", 1, 409, nil, "Conflict merging main into topic.")
+	s.Run("create --ref topic --auto-merge").WantExit(1).
+		WantErrContains("HTTP 409: Conflict merging main into topic.", "resolve the conflict in topic", "without --auto-merge")
+	if strings.Contains(s.Err, "--skip-checks") {
+		t.Errorf("a merge conflict got the --skip-checks hint: %s", s.Err)
+	}
+}
