@@ -90,17 +90,23 @@ func createRun(opts *CreateOptions) error {
 	if d == nil {
 		return err // nothing was created
 	}
-	// GitHub has the deployment now: print it whatever failed after.
-	if !opts.After.Wait || err != nil {
-		return Report(opts.IO, opts.Exporter, repo, d, err)
+	return Conclude(&opts.APIOptions, &opts.After, opts.Exporter, client, repo, d, err)
+}
+
+// Conclude is what create does once Submit created d (err: Submit's
+// error), for every command that creates a deployment: print it whatever
+// failed after, and with --wait follow it (--json then prints the
+// deployment when the wait ends).
+func Conclude(opts *cmdutil.APIOptions, after *wait.After, exporter *output.Exporter, client *ghapi.Client, repo repository.Repository, d *deploy.Deployment, err error) error {
+	if !after.Wait || err != nil {
+		return Report(opts.IO, exporter, repo, d, err)
 	}
-	// With --wait, --json prints the deployment when the wait ends.
-	if opts.Exporter == nil {
+	if exporter == nil {
 		if err := Report(opts.IO, nil, repo, d, nil); err != nil {
 			return err
 		}
 	}
-	return opts.After.Follow(&opts.APIOptions, client, repo, d, opts.Exporter)
+	return after.Follow(opts, client, repo, d, exporter)
 }
 
 // Report prints a deployment that Submit created, as create does, and

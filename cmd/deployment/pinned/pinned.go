@@ -1,6 +1,6 @@
 // Package pinned is what promote and rollback share: create's flags but
-// --ref and -e, --yes, the summary and question on a terminal, and the new
-// deployment printed as create prints it.
+// --ref and -e, --yes, --wait, the summary and question on a terminal, and
+// the new deployment printed (and waited for) as create does it.
 package pinned
 
 import (
@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/deployctl/gh-deployctl/cmd/deployment/create"
+	"github.com/deployctl/gh-deployctl/cmd/deployment/wait"
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/environment"
@@ -26,6 +27,8 @@ type Options struct {
 	create.Flags
 	// Yes skips the question on a terminal.
 	Yes bool
+	// After is --wait: follow the new deployment to a final state.
+	After wait.After
 	// Request is create's flags as a request (Check): ref and environment
 	// are the plan's.
 	Request  deploy.CreateRequest
@@ -36,6 +39,7 @@ type Options struct {
 func (o *Options) AddFlags(c *cobra.Command) {
 	o.Flags.AddFlags(c, create.FlagRef, create.FlagEnvironment)
 	c.Flags().BoolVarP(&o.Yes, "yes", "y", false, "Do not ask for confirmation on a terminal")
+	o.After.AddFlags(c)
 	cmdutil.AddJSONFlags(c, &o.Exporter, output.FieldsOf(deploy.Deployment{}))
 }
 
@@ -43,6 +47,9 @@ func (o *Options) AddFlags(c *cobra.Command) {
 // sent.
 func (o *Options) Check(c *cobra.Command) error {
 	if err := o.Flags.Check(c); err != nil {
+		return err
+	}
+	if err := o.After.Check(c); err != nil {
 		return err
 	}
 	req, err := o.PinnedRequest(o.IO.In)
@@ -103,7 +110,7 @@ func (o *Options) Run(plan Planner, wording Wording) error {
 	if d == nil {
 		return err // nothing was created
 	}
-	return create.Report(ios, o.Exporter, repo, d, err)
+	return create.Conclude(&o.APIOptions, &o.After, o.Exporter, client, repo, d, err)
 }
 
 // Describe names a deployment in a summary: its short SHA and ID.
