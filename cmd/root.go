@@ -25,6 +25,8 @@ import (
 	"github.com/deployctl/gh-deployctl/cmd/deployment/rollback"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/run"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/wait"
+	"github.com/deployctl/gh-deployctl/cmd/environment/diff"
+	envlist "github.com/deployctl/gh-deployctl/cmd/environment/list"
 	"github.com/deployctl/gh-deployctl/cmd/listen"
 	"github.com/deployctl/gh-deployctl/cmd/status"
 	"github.com/deployctl/gh-deployctl/cmd/trigger"
@@ -78,6 +80,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		list.NewCmdList(f, nil),
 		get.NewCmdGet(f, nil),
 		wait.NewCmdWait(f, nil),
+		envlist.NewCmdList(f, nil),
+		diff.NewCmdDiff(f, nil),
 		status.NewCmdStatus(f),
 		listen.NewCmdListen(f, nil),
 		trigger.NewCmdTrigger(f, nil),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,8 +24,11 @@ type ListOptions struct {
 	Ref         string
 	// SHA is a whole commit SHA or a prefix of one (see ParseSHA): GitHub
 	// filters by a whole one, a prefix is matched here.
-	SHA   string
-	Task  string
+	SHA  string
+	Task string
+	// State keeps only deployments whose latest status has this state
+	// (status.State words; matched here, GitHub has no such filter).
+	State string
 	Limit int // at most this many; must be > 0
 	// EnvironmentFlags asks for Transient and Production, which only REST
 	// knows: List then takes the REST path (2 requests per 100).
@@ -54,10 +58,14 @@ func List(ctx context.Context, c *ghapi.Client, repo repository.Repository, o Li
 		keep = func(d *Deployment) bool { return strings.HasPrefix(strings.ToLower(d.SHA), prefix) }
 		o.SHA = ""
 	}
-	if o.restOnly() {
-		return listREST(ctx, c, repo, o, keep)
+	var keepState func(*Deployment) bool
+	if o.State != "" {
+		keepState = func(d *Deployment) bool { return d.State == o.State }
 	}
-	return listGraphQL(ctx, c, repo, o, keep)
+	if o.restOnly() {
+		return listREST(ctx, c, repo, o, keep, keepState)
+	}
+	return listGraphQL(ctx, c, repo, o, both(keep, keepState))
 }
 
 // statusFields is the selection of a DeploymentStatus, shared by both paths.
@@ -212,7 +220,20 @@ func (n Node) Deployment(c *ghapi.Client, repo repository.Repository) Deployment
 	return d
 }
 
-func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, o ListOptions, keep func(*Deployment) bool) ([]Deployment, error) {
+// both is a filter that wants a and b (either may be nil: no filter).
+func both(a, b func(*Deployment) bool) func(*Deployment) bool {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(d *Deployment) bool { return a(d) && b(d) }
+}
+
+// listREST's keep looks at the deployment, keepLatest (when not nil) also at
+// its latest status, known only after the GraphQL lookup of the page.
+func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, o ListOptions, keep, keepLatest func(*Deployment) bool) ([]Deployment, error) {
 	q := url.Values{}
 	for k, v := range map[string]string{"sha": o.SHA, "ref": o.Ref, "task": o.Task, "environment": o.Environment} {
 		if v != "" {
@@ -222,7 +243,7 @@ func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, 
 	// GitHub pages by a fixed size, so keep it for every page and cut the
 	// last one short locally.
 	perPage := min(PageSize, o.Limit)
-	if keep != nil {
+	if keep != nil || keepLatest != nil {
 		perPage = PageSize
 	}
 	q.Set("per_page", strconv.Itoa(perPage))
@@ -236,7 +257,7 @@ func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, 
 		}
 		batch := make([]Deployment, 0, len(raw))
 		for i := range raw {
-			if len(out)+len(batch) == o.Limit {
+			if keepLatest == nil && len(out)+len(batch) == o.Limit {
 				break
 			}
 			if d := raw[i].toDeployment(); keep == nil || keep(&d) {
@@ -245,6 +266,10 @@ func listREST(ctx context.Context, c *ghapi.Client, repo repository.Repository, 
 		}
 		if err := addLatestStatuses(ctx, c, repo, batch); err != nil {
 			return nil, err
+		}
+		if keepLatest != nil {
+			batch = slices.DeleteFunc(batch, func(d Deployment) bool { return !keepLatest(&d) })
+			batch = batch[:min(len(batch), o.Limit-len(out))]
 		}
 		out = append(out, batch...)
 		if resp.NextPage == 0 || len(raw) < perPage {

@@ -47,22 +47,12 @@ func (t Target) Validate() error {
 		return errors.New("a deployment ID cannot be combined with an environment, SHA or ref")
 	case t.SHA != "" && t.Ref != "":
 		return errors.New("a SHA and a ref cannot be combined")
-	case t.SHA != "" && !isHex(t.SHA, 7):
-		return fmt.Errorf("invalid SHA %q: expected at least 7 hexadecimal digits", t.SHA)
-	}
-	return nil
-}
-
-func isHex(s string, min int) bool {
-	if len(s) < min || len(s) > 40 {
-		return false
-	}
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
-			return false
+	case t.SHA != "":
+		if _, err := deploy.ParseSHA(t.SHA); err != nil {
+			return err
 		}
 	}
-	return true
+	return nil
 }
 
 // Clock is time for Follow: real time unless a test or benchmark swaps it.
@@ -212,7 +202,7 @@ func (w *watcher) find(ctx context.Context) (*deploy.Deployment, error) {
 	// is a prefix (GitHub's sha filter wants the whole SHA). Always the same
 	// request, so an unchanged list is a 304.
 	o := deploy.ListOptions{Environment: w.t.Environment, Ref: w.t.Ref, Limit: 1}
-	if len(w.t.SHA) == 40 {
+	if deploy.IsFullSHA(w.t.SHA) {
 		o.SHA = strings.ToLower(w.t.SHA)
 	} else if w.t.SHA != "" {
 		o.Limit = deploy.PageSize

@@ -4,6 +4,7 @@ package list
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/output"
+	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
 // ListOptions are the inputs of `deployctl list`.
@@ -20,6 +22,7 @@ type ListOptions struct {
 	Ref         string
 	SHA         string
 	Task        string
+	State       string
 	Limit       int
 	Exporter    *output.Exporter
 }
@@ -41,6 +44,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			$ deployctl list
 			$ deployctl list --environment production --limit 5
 			$ deployctl list --json id,state --jq '.[] | select(.state == "failure") | .id'
+			$ deployctl list --state in_progress -e production
 		`),
 		Args: cmdutil.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -53,6 +57,13 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 					return &cmdutil.UsageError{Err: fmt.Errorf("--sha: %w", err)}
 				}
 				opts.SHA = sha
+			}
+			if c.Flags().Changed("state") {
+				st, err := status.ParseState(opts.State)
+				if err != nil {
+					return &cmdutil.UsageError{Err: fmt.Errorf("--state: %w", err)}
+				}
+				opts.State = string(st)
 			}
 			opts.Context = cmdutil.ContextOf(c)
 			if runF != nil {
@@ -67,6 +78,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	fl.StringVar(&opts.Ref, "ref", "", "Only deployments of `ref` (branch, tag or SHA, as it was created)")
 	fl.StringVar(&opts.SHA, "sha", "", "Only deployments of commit `SHA` (at least 7 characters: a prefix matches)")
 	fl.StringVar(&opts.Task, "task", "", "Only deployments with `task`")
+	fl.StringVar(&opts.State, "state", "", "Only deployments whose latest status is `state`: "+strings.Join(status.StateNames(), ", "))
+	_ = c.RegisterFlagCompletionFunc("state", cobra.FixedCompletions(status.StateNames(), cobra.ShellCompDirectiveNoFileComp))
 	fl.IntVarP(&opts.Limit, "limit", "L", 30, "Maximum number of deployments to list")
 	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(deploy.Deployment{}))
 	return c
@@ -77,7 +90,7 @@ func listRun(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	lo := deploy.ListOptions{Environment: opts.Environment, Ref: opts.Ref, SHA: opts.SHA, Task: opts.Task, Limit: opts.Limit}
+	lo := deploy.ListOptions{Environment: opts.Environment, Ref: opts.Ref, SHA: opts.SHA, Task: opts.Task, State: opts.State, Limit: opts.Limit}
 	if e := opts.Exporter; e != nil {
 		lo.EnvironmentFlags = slices.Contains(e.Fields, "transient") || slices.Contains(e.Fields, "production")
 	}
