@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -127,10 +128,17 @@ func listenRun(opts *ListenOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := listener.ConcealSecret(); err != nil {
+		return fmt.Errorf("could not protect the webhook secret: %w", err)
+	}
 	var argv []string
 	if opts.Exec != "" {
 		if argv, err = runner.Parse(opts.Exec); err != nil {
 			return &cmdutil.UsageError{Err: err}
+		}
+		// Found and executable now, not at the first deployment.
+		if _, err := exec.LookPath(argv[0]); err != nil {
+			return cmdutil.Usagef("--exec: %v", err)
 		}
 	}
 	stateDir := opts.StateDir
@@ -170,8 +178,12 @@ func listenRun(opts *ListenOptions) error {
 	return err
 }
 
-// listenSecret takes the secret from --secret, --secret-file or
-// DEPLOYCTL_WEBHOOK_SECRET, in that order.
+// listenSecret is the one place that reads the webhook secret, from
+// whichever source gave it: --secret (also DEPLOYCTL_SECRET or `secret` in
+// the config file, applied to the flag), --secret-file (also
+// DEPLOYCTL_SECRET_FILE or `secret-file`), or DEPLOYCTL_WEBHOOK_SECRET, in
+// that order. listenRun then removes every one of those variables from the
+// environment (listen.ConcealSecret); the deploy command never sees them.
 func listenSecret(opts *ListenOptions) ([]byte, error) {
 	if opts.Secret != "" && opts.SecretFile != "" {
 		return nil, cmdutil.Usagef("specify only one of `--secret` or `--secret-file`")

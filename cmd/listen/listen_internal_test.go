@@ -91,3 +91,29 @@ func TestListenRunWiring(t *testing.T) {
 		t.Errorf("GOGC during the listener %d, want 400", got)
 	}
 }
+
+// TestExecCheckedAtStart (issue 10, item 9): an --exec that is not there or
+// cannot be run is a usage error before anything starts.
+func TestExecCheckedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	notExec := filepath.Join(dir, "deploy.sh")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, exec := range []string{"/nonexistent/deploy.sh", notExec, "no-such-command-anywhere --flag"} {
+		ios, _, _, stderr := iostreams.Test()
+		opts := &ListenOptions{
+			Context: context.Background(), IO: ios, Getenv: func(string) string { return "" },
+			Addr: "127.0.0.1:0", Path: listener.DefaultPath, InsecureSkipVerify: true, StateDir: filepath.Join(dir, "state"),
+			Exec: exec, EnvironmentFilter: "*", Concurrency: 1, Environment: listener.DefaultEnvironment,
+			Timeout: time.Minute, ShutdownGrace: time.Second, LogFormat: "text",
+		}
+		err := listenRun(opts)
+		if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "--exec") {
+			t.Errorf("--exec %q: %v (exit %d), want a usage error naming --exec", exec, err, cmdutil.ExitCode(err))
+		}
+		if _, err := os.Stat(filepath.Join(dir, "state")); err == nil || stderr.Len() > 0 {
+			t.Errorf("--exec %q: the listener started (%s)", exec, stderr)
+		}
+	}
+}

@@ -27,32 +27,57 @@ func deployLog(w *workers, j *store.Job) *slog.Logger {
 	return w.log.With("repo", d.Repo, "deployment", d.ID, "environment", d.Environment)
 }
 
-// queued records and posts that the deployment waits for its environment.
-func (w *workers) queued(j *store.Job) {
+// queued records and posts that the deployment waits: for the previous
+// deployment to its environment when one runs there (laneBusy), otherwise
+// for a free slot of --concurrency.
+func (w *workers) queued(j *store.Job, laneBusy bool) {
 	if j.Progress.Phase == store.Waiting {
 		return // posted before a restart
 	}
 	j.Progress.Phase = store.Waiting
 	w.save(j)
-	deployLog(w, j).Info("deployment queued: waiting for its environment")
-	w.post(j, status.SetRequest{State: status.Queued, Description: "Waiting for the previous deployment to " + j.Deploy.Environment + " to finish"})
+	desc := fmt.Sprintf("Waiting for one of the %d deployments running to finish (--concurrency)", w.o.Concurrency)
+	if laneBusy {
+		desc = "Waiting for the previous deployment to " + j.Deploy.Environment + " to finish"
+	}
+	deployLog(w, j).Info("deployment queued: " + desc)
+	w.post(j, status.SetRequest{State: status.Queued, Description: desc})
 }
 
-// execute runs the deploy command and posts in_progress and the outcome.
+// admit is the one place a deployment is let run, once its turn came and
+// just before anything runs: it says no, with the final status to post,
+// when the deployment may not run.
+func (w *workers) admit(*store.Job) (ok bool, state status.State, desc string) {
+	return true, "", ""
+}
+
+// execute runs the deploy command of a deployment whose turn came, posts
+// in_progress and decides the outcome (finish posts it).
 func (w *workers) execute(j *store.Job) {
 	d, p := j.Deploy, &j.Progress
 	log := deployLog(w, j)
+	if ok, state, desc := w.admit(j); !ok {
+		log.Info("deployment not run: "+desc, "state", state)
+		w.decide(j, state, desc, "")
+		return
+	}
+	// Across listeners sharing a store, the lane is held there too.
+	release, err := w.j.Lane(w.runCtx, d.Lane())
+	if err != nil {
+		w.decide(j, status.Error, "The listener could not take its turn in "+d.Environment+": "+err.Error(), "")
+		return
+	}
+	defer release()
 	if p.LogFile == "" {
 		p.LogToken = randomToken()
 		p.LogFile = filepath.Join("logs", fmt.Sprintf("%s-%d.log", strings.ReplaceAll(d.Repo, "/", "_"), d.ID))
 	}
-	p.Phase, p.StartedAt = store.Running, time.Now()
+	p.Phase, p.StartedAt = store.Starting, time.Now()
 	w.save(j)
 
 	logf, err := os.OpenFile(filepath.Join(w.o.StateDir, p.LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		w.decide(j, "error", "The listener could not open the deploy log: "+err.Error(), "")
-		w.finish(j)
+		w.decide(j, status.Error, "The listener could not open the deploy log: "+err.Error(), "")
 		return
 	}
 	defer logf.Close()
@@ -60,67 +85,97 @@ func (w *workers) execute(j *store.Job) {
 	fmt.Fprintf(logf, "deployctl: deployment %d of %s (ref %q) to %q, started %s\n", d.ID, d.Repo, d.Ref, d.Environment, p.StartedAt.UTC().Format(time.RFC3339))
 
 	log.Info("deployment running", "ref", d.Ref, "sha", deploy.ShortSHA(d.SHA), "log", p.LogFile)
-	w.post(j, status.SetRequest{State: status.InProgress, Description: "Deploying " + deploy.ShortSHA(d.SHA) + " with " + filepath.Base(w.o.Exec[0])})
-
+	if !w.latestIs(j, status.InProgress) {
+		w.post(j, status.SetRequest{State: status.InProgress, Description: "Deploying " + deploy.ShortSHA(d.SHA) + " with " + filepath.Base(w.o.Exec[0])})
+	}
+	// Recorded before the command starts: a listener that dies from here on
+	// is never to run it again (the next start marks it error).
+	p.Phase = store.Running
+	if err := w.j.Save(context.Background(), j); err != nil {
+		log.Error("could not record that the deployment starts: not running it", "err", err)
+		w.decide(j, status.Error, "The listener could not record the deployment in its journal: "+err.Error(), "")
+		return
+	}
 	w.hookStarted(j)
-	envFile := filepath.Join(w.o.StateDir, "logs", fmt.Sprintf("%s-%d.environment-url", strings.ReplaceAll(d.Repo, "/", "_"), d.ID))
 	res := runner.Run(w.runCtx, runner.Spec{
-		Argv: w.o.Exec, Env: deployEnv(d, w.logURL(j)), BaseEnv: childEnviron(), Log: logf,
-		Timeout: w.o.Timeout, KillGrace: w.o.KillGrace, EnvURLFile: envFile,
+		Argv: w.o.Exec, Env: deployEnv(d, w.logURL(j)), BaseEnv: childEnviron(w.o.Secret), Log: logf,
+		LogLimit: runner.MaxLog, Timeout: w.o.Timeout, KillGrace: w.o.KillGrace,
 		StopReason: "The listener shut down before the deploy command finished; it was stopped",
 		Started: func(pgid int, start uint64) {
 			p.PGID, p.PStart = pgid, start
 			w.save(j)
 		},
 	})
-	_ = os.Remove(envFile)
-	secs := res.Duration.Round(100 * time.Millisecond)
 	final, desc := res.Final()
-	state := string(final)
-	fmt.Fprintf(logf, "deployctl: %s: %s\n", state, desc)
-	log.Info(fmt.Sprintf("deployment finished: %s in %v", state, secs), "state", state, "description", desc)
-	w.decide(j, state, desc, res.EnvironmentURL)
-	w.finish(j)
+	fmt.Fprintf(logf, "deployctl: %s: %s\n", final, desc)
+	log.Info(fmt.Sprintf("deployment finished: %s in %v", final, res.Duration.Round(100*time.Millisecond)),
+		"state", final, "description", desc)
+	w.decide(j, final, desc, res.EnvironmentURL)
 }
 
-// decide records the final state before it is posted, so a restart can post it.
-func (w *workers) decide(j *store.Job, state, desc, envURL string) {
+// decide records the final state before it is posted, so a restart can post
+// it; every deployment's end comes through here.
+func (w *workers) decide(j *store.Job, state status.State, desc, envURL string) {
 	p := &j.Progress
 	p.Phase, p.Final, p.FinalDesc, p.EnvURL, p.FinishedAt = store.Finishing, state, desc, envURL, time.Now()
 	w.save(j)
 	w.hookFinished(j)
 }
 
-// finish posts the decided final status, retrying with backoff, and closes
-// the job. A status GitHub refuses for good (the deployment is gone) also
-// closes it; one that still cannot be posted stays for the next start.
+// maxStatusWait is the longest wait between tries at a final status.
+const maxStatusWait = 5 * time.Minute
+
+// finish posts the decided final status and closes the job, retrying with
+// backoff for as long as the listener runs (GitHub may be down for a
+// while). A status GitHub refuses for good (the deployment is gone) also
+// closes it; one not posted when the listener stops stays in the journal
+// and is posted at the next start.
 func (w *workers) finish(j *store.Job) {
 	p := &j.Progress
-	req := status.SetRequest{State: status.State(p.Final), Description: p.FinalDesc, EnvironmentURL: p.EnvURL}
+	log := deployLog(w, j)
+	if w.latestIs(j, p.Final) {
+		// Posted before a restart, not yet recorded as done: not twice.
+		p.Phase = store.Done
+		w.save(j)
+		return
+	}
+	req := status.SetRequest{State: p.Final, Description: p.FinalDesc, EnvironmentURL: p.EnvURL}
 	wait := w.o.StatusRetry
-	for attempt := 1; ; attempt++ {
+	for {
 		err := w.postErr(j, req)
 		if err == nil || permanent(err) {
 			if err != nil {
-				deployLog(w, j).Error("GitHub refused the final status; giving up", "err", err)
+				log.Error("GitHub refused the final status; giving up", "err", err)
 			}
 			p.Phase = store.Done
 			w.save(j)
 			return
 		}
-		if attempt >= 6 {
-			deployLog(w, j).Error("could not post the final status; it will be posted at the next start", "err", err)
-			p.LastError = err.Error()
+		p.LastError = err.Error()
+		select {
+		case <-w.stopping:
+			log.Error("could not post the final status; it will be posted at the next start", "err", err)
 			w.save(j)
 			return
+		default:
 		}
-		deployLog(w, j).Warn("could not post the final status; retrying", "err", err, "in", wait)
-		if !w.sleep(wait) {
-			// Shutting down: one last try after a short pause, then leave it for the next start.
-			time.Sleep(min(wait, time.Second))
-		}
-		wait *= 2
+		log.Warn("could not post the final status; retrying", "err", err, "in", wait)
+		w.sleep(wait) // cut short by the shutdown: then one last try
+		wait = min(wait*2, maxStatusWait)
 	}
+}
+
+// latestIs reports, for a job a previous run left, whether GitHub's latest
+// status of the deployment is already state: that run may have posted it
+// and died before recording so.
+func (w *workers) latestIs(j *store.Job, state status.State) bool {
+	if !j.Recovered || w.c == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(w.apiCtx, apiTimeout)
+	defer cancel()
+	list, err := status.List(ctx, w.c, w.repo(j.Deploy.Repo), j.Deploy.ID)
+	return err == nil && len(list) > 0 && status.State(list[0].State) == state
 }
 
 // post sets a status, logging failures: in_progress and queued are
@@ -132,13 +187,11 @@ func (w *workers) post(j *store.Job, req status.SetRequest) {
 }
 
 func (w *workers) postErr(j *store.Job, req status.SetRequest) error {
-	if len([]rune(req.Description)) > status.MaxDescription {
-		req.Description = string([]rune(req.Description)[:status.MaxDescription-1]) + "…"
-	}
+	req.Description = status.FitDescription(req.Description)
 	req.LogURL = w.logURL(j)
 	// A repeated status is harmless (the same state twice), so the client may
 	// retry 5xx answers and rate limits itself.
-	ctx, cancel := context.WithTimeout(ghapi.WithIdempotent(context.Background()), apiTimeout)
+	ctx, cancel := context.WithTimeout(ghapi.WithIdempotent(w.apiCtx), apiTimeout)
 	defer cancel()
 	_, err := status.Set(ctx, w.c, w.repo(j.Deploy.Repo), j.Deploy.ID, req)
 	return err
@@ -163,18 +216,6 @@ func deployEnv(d *store.Deploy, logURL string) []string {
 		ID: d.ID, Environment: d.Environment, Ref: d.Ref, SHA: d.SHA, Task: d.Task,
 		Payload: d.Payload, Description: d.Description, Creator: d.Creator,
 	}, logURL)
-}
-
-// childEnviron is the listener's environment without the webhook secret.
-func childEnviron() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "DEPLOYCTL_WEBHOOK_SECRET=") || strings.HasPrefix(kv, "DEPLOY_") {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
 }
 
 func randomToken() string {

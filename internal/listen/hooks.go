@@ -50,7 +50,7 @@ func (w *workers) deployEvent(j *store.Job) DeployEvent {
 	d, p := j.Deploy, &j.Progress
 	e := DeployEvent{
 		Repo: d.Repo, ID: d.ID, Environment: d.Environment, Ref: d.Ref, SHA: d.SHA, Creator: d.Creator,
-		State: p.Final, Description: p.FinalDesc, LogURL: w.logURL(j), EnvironmentURL: p.EnvURL,
+		State: string(p.Final), Description: p.FinalDesc, LogURL: w.logURL(j), EnvironmentURL: p.EnvURL,
 	}
 	if !p.StartedAt.IsZero() && !p.FinishedAt.IsZero() {
 		e.Duration = p.FinishedAt.Sub(p.StartedAt)

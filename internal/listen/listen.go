@@ -167,6 +167,14 @@ func Run(ctx context.Context, o Options) error {
 		st = j
 	}
 
+	// Bound first: a port in use is an error before anything starts (and
+	// before anything would need stopping).
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
 	var client *ghapi.Client
 	if o.Exec != nil || !o.NoCreateOnMerge {
 		if o.Client == nil {
@@ -214,11 +222,6 @@ func Run(ctx context.Context, o Options) error {
 	if err := w.recover(); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		w.stop(0)
-		return err
-	}
 	w.start()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(limitConnections(ln, maxConnections)) }()
@@ -237,10 +240,17 @@ func Run(ctx context.Context, o Options) error {
 	}
 	o.Log.Info("shutting down: no new deliveries; running deployments get " + o.ShutdownGrace.String())
 	ready.Store(false)
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	_ = srv.Shutdown(sctx)
-	cancel()
+	// The server's connections close while the deployments drain; all of
+	// it ends within ShutdownGrace + 10 s, however slow GitHub is.
+	served := make(chan struct{})
+	go func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		close(served)
+	}()
 	w.stop(o.ShutdownGrace)
+	<-served
 	o.Log.Info("stopped")
 	return nil
 }

@@ -3,15 +3,22 @@ package listen
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/deployctl/gh-deployctl/internal/listen/journal"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 )
+
+var journalOpen = journal.Open
 
 // TestSlowClients: a client that trickles its headers, or its body, is cut
 // off by the server's timeouts, and others are served meanwhile.
@@ -125,4 +132,105 @@ func TestSlowClients(t *testing.T) {
 	if status != "ok\n" {
 		t.Fatalf("healthz %q", status)
 	}
+}
+
+// TestPortInUse (issue 10, item 9): a port already in use is an error, and
+// nothing before it speaks of shutting down.
+func TestPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var logs strings.Builder
+	err = Run(context.Background(), Options{
+		Addr: ln.Addr().String(), Insecure: true, StateDir: t.TempDir(), NoCreateOnMerge: true,
+		Log: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("Run on a port in use: %v", err)
+	}
+	if strings.Contains(strings.ToLower(logs.String()), "shut") || strings.Contains(logs.String(), "grace") {
+		t.Fatalf("log before the bind error:\n%s", logs.String())
+	}
+}
+
+// TestHealthzFollowsTheStore (D3): /healthz answers 503 exactly while the
+// store cannot record deliveries, and 200 again once it can.
+func TestHealthzFollowsTheStore(t *testing.T) {
+	st := &checkStore{Store: nil}
+	dir := t.TempDir()
+	j, err := journalOpen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	st.Store = j
+	addrc := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{
+			Addr: "127.0.0.1:0", Insecure: true, StateDir: dir, NoCreateOnMerge: true, Store: st,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(a net.Addr) { addrc <- a },
+		})
+	}()
+	defer func() { cancel(); <-done }()
+	addr := (<-addrc).String()
+	health := func() int {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	delivery := func(id string) int {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+DefaultPath, strings.NewReader(`{"action":"closed","pull_request":{"number":1,"merged":true}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", "pull_request")
+		req.Header.Set("X-GitHub-Delivery", id)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if h, d := health(), delivery("a"); h != 200 || d != 202 {
+		t.Fatalf("healthy store: healthz %d, delivery %d", h, d)
+	}
+	st.fail(errors.New("disk full"))
+	if h, d := health(), delivery("b"); h != 503 || d != 503 {
+		t.Fatalf("failing store: healthz %d, delivery %d", h, d)
+	}
+	st.fail(nil)
+	if h, d := health(), delivery("c"); h != 200 || d != 202 {
+		t.Fatalf("store recovered: healthz %d, delivery %d", h, d)
+	}
+}
+
+// checkStore fails writes and Check with err while it is set.
+type checkStore struct {
+	store.Store
+	mu  sync.Mutex
+	err error
+}
+
+func (s *checkStore) fail(err error) { s.mu.Lock(); s.err = err; s.mu.Unlock() }
+
+func (s *checkStore) failing() error { s.mu.Lock(); defer s.mu.Unlock(); return s.err }
+
+func (s *checkStore) Check(ctx context.Context) error {
+	if err := s.failing(); err != nil {
+		return err
+	}
+	return s.Store.Check(ctx)
+}
+
+func (s *checkStore) Append(ctx context.Context, d *store.Delivery) (bool, error) {
+	if err := s.failing(); err != nil {
+		return false, err
+	}
+	return s.Store.Append(ctx, d)
 }

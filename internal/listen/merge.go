@@ -22,11 +22,19 @@ func (w *workers) feedMerges() {
 	defer w.wg.Done()
 	defer close(w.mergeQ)
 	var cursor uint64
+	retry := time.Second
 	for {
 		page, err := w.j.Jobs(context.Background(), store.KindMerge, cursor, mergePage)
 		if err != nil {
-			w.log.Error("could not read pending merges from the journal", "err", err)
+			// Read again after a pause: a kick may never come.
+			w.log.Error("could not read pending merges from the store; retrying", "err", err, "in", retry)
+			if !w.sleep(retry) {
+				return
+			}
+			retry = min(retry*2, time.Minute)
+			continue
 		}
+		retry = time.Second
 		for _, j := range page {
 			if j.Recovered {
 				// The previous run may have created the deployment and died
@@ -127,11 +135,10 @@ func (w *workers) merge(j *store.Job) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 		if p.Attempts > 1 {
-			if id := w.findCreated(ctx, j); id != 0 {
+			if d := w.findCreated(ctx, j); d != nil {
 				cancel()
-				log.Info("deployment for the merge already exists", "deployment", id)
-				p.CreatedID, p.Phase = id, store.Done
-				w.save(j)
+				log.Info("deployment for the merge already exists", "deployment", d.ID)
+				w.created(j, d)
 				return
 			}
 		}
@@ -140,8 +147,7 @@ func (w *workers) merge(j *store.Job) {
 		if err == nil {
 			log.Info(fmt.Sprintf("created deployment %d of %s to %s", d.ID, deploy.ShortSHA(m.HeadSHA), d.Environment),
 				"deployment", d.ID, "sha", deploy.ShortSHA(m.HeadSHA), "environment", d.Environment, "deploy_user", m.Author)
-			p.CreatedID, p.Phase = d.ID, store.Done
-			w.save(j)
+			w.created(j, d)
 			return
 		}
 		if permanent(err) || p.Attempts >= maxMergeAttempts {
@@ -159,22 +165,59 @@ func (w *workers) merge(j *store.Job) {
 	}
 }
 
+// created closes a merge whose deployment exists. When this listener runs
+// deployments to its environment, the deployment becomes a job at once: it
+// runs even if GitHub's deployment webhook never comes (and the webhook,
+// when it comes, is a duplicate). The job is recorded before the merge is
+// closed, so a crash between the two repeats only the lookup.
+func (w *workers) created(j *store.Job, d *deploy.Deployment) {
+	m, p := j.Merge, &j.Progress
+	if job := w.deployJob(m.Repo, d); job != nil {
+		dup, err := w.j.AddJob(context.Background(), job)
+		switch {
+		case err != nil:
+			w.log.Error("could not record the new deployment as a job; it runs when its webhook comes", "deployment", d.ID, "err", err)
+		case !dup:
+			w.submit(job)
+		}
+	}
+	p.CreatedID, p.Phase = d.ID, store.Done
+	w.save(j)
+}
+
+// deployJob is the job of a deployment the listener created, nil when this
+// listener does not run it (no --exec, or --environment-filter says no).
+func (w *workers) deployJob(repo string, d *deploy.Deployment) *store.Job {
+	r := w.o.rules()
+	if !r.Exec || !r.RunsIn(d.Environment) {
+		return nil
+	}
+	return &store.Job{
+		Kind: store.KindDeploy, AcceptedAt: time.Now(), Progress: store.Progress{Phase: store.Pending},
+		Deploy: &store.Deploy{
+			ID: d.ID, Repo: repo, Environment: d.Environment, Ref: d.Ref, SHA: d.SHA, Task: d.Task,
+			Description: d.Description, Creator: d.Creator, Payload: deploy.NormalizePayload(d.Payload),
+		},
+	}
+}
+
 // findCreated looks for a deployment this job created in an attempt whose
 // answer was lost.
-func (w *workers) findCreated(ctx context.Context, j *store.Job) int64 {
+func (w *workers) findCreated(ctx context.Context, j *store.Job) *deploy.Deployment {
 	m := j.Merge
 	list, err := deploy.List(ctx, w.c, w.repo(m.Repo), deploy.ListOptions{SHA: m.HeadSHA, Environment: w.o.Environment, Limit: 30})
 	if err != nil {
-		return 0
+		return nil
 	}
-	for _, d := range list {
+	for i := range list {
+		d := &list[i]
 		var pl struct {
 			DeployUser string `json:"deploy_user"`
 		}
 		_ = json.Unmarshal(d.Payload, &pl)
 		if d.Description == mergeDescription(m) && pl.DeployUser == m.Author {
-			return d.ID
+			return d
 		}
 	}
-	return 0
+	return nil
 }

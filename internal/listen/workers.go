@@ -11,6 +11,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/listen/store"
+	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
 const (
@@ -31,9 +32,12 @@ type workers struct {
 	log *slog.Logger
 
 	// runCtx is cancelled when the shutdown grace is over: running deploy
-	// commands are then stopped.
+	// commands are then stopped. apiCtx is cancelled apiGrace later: what
+	// GitHub has not answered by then is left for the next start.
 	runCtx     context.Context
 	cancelRuns context.CancelFunc
+	apiCtx     context.Context
+	cancelAPI  context.CancelFunc
 	stopping   chan struct{}
 	wg         sync.WaitGroup // every job goroutine
 
@@ -65,6 +69,7 @@ func newWorkers(o *Options, j store.Store, c *ghapi.Client) *workers {
 		mergeKick: make(chan struct{}, 1), mergeQ: make(chan *store.Job),
 	}
 	w.runCtx, w.cancelRuns = context.WithCancel(context.Background())
+	w.apiCtx, w.cancelAPI = context.WithCancel(context.Background())
 	return w
 }
 
@@ -75,6 +80,10 @@ func (w *workers) start() {
 	early := w.early
 	w.early = nil
 	w.mu.Unlock()
+	if w.c != nil {
+		w.wg.Add(1)
+		go w.watchOrphans()
+	}
 	if w.c != nil && !w.o.NoCreateOnMerge {
 		w.wg.Add(1 + mergeWorkers)
 		go w.feedMerges()
@@ -141,6 +150,7 @@ func (w *workers) dispatchLocked() {
 	w.hookDepthLocked()
 }
 
+// leave frees the deployment's lane and slot.
 func (w *workers) leave(j *store.Job) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -150,47 +160,68 @@ func (w *workers) leave(j *store.Job) {
 }
 
 // deploy waits for the deployment's turn, runs it and posts its statuses.
+// The lane is free again once the outcome is decided: posting it (which
+// may take retries while GitHub is down) does not hold the next one up.
 func (w *workers) deploy(wt *waiter) {
 	defer w.wg.Done()
 	j := wt.job
-	select {
-	case <-wt.ready:
-	default:
-		w.queued(j)
-		select {
-		case <-wt.ready:
-		case <-w.stopping:
-			w.mu.Lock()
-			started := wt.started
-			if !started {
-				for i, x := range w.waiting {
-					if x == wt {
-						w.waiting = append(w.waiting[:i], w.waiting[i+1:]...)
-						break
-					}
-				}
-			}
-			w.mu.Unlock()
-			if !started {
-				w.decide(j, "error", "The listener shut down before this deployment's turn came; redeploy to run it", "")
-				w.finish(j)
-				return
-			}
-		}
+	if !w.waitTurn(wt) {
+		w.decide(j, status.Error, "The listener shut down before this deployment's turn came; redeploy to run it", "")
+		w.finish(j)
+		return
 	}
-	defer w.leave(j)
 	w.execute(j)
+	w.leave(j)
+	w.finish(j)
 }
 
-// stop drains: no new work, running deployments get grace, then are stopped.
+// waitTurn waits until the deployment may run, posting queued if it has to
+// wait; false when the listener stopped first.
+func (w *workers) waitTurn(wt *waiter) bool {
+	select {
+	case <-wt.ready:
+		return true
+	default:
+	}
+	w.mu.Lock()
+	laneBusy := w.busy[wt.job.Deploy.Lane()]
+	w.mu.Unlock()
+	w.queued(wt.job, laneBusy)
+	select {
+	case <-wt.ready:
+		return true
+	case <-w.stopping:
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if wt.started {
+		return true // its turn came as the listener stopped: it runs, within the grace
+	}
+	for i, x := range w.waiting {
+		if x == wt {
+			w.waiting = append(w.waiting[:i], w.waiting[i+1:]...)
+			break
+		}
+	}
+	return false
+}
+
+// apiGrace is how long after the shutdown grace GitHub gets to answer the
+// last status posts: the listener ends within --shutdown-grace + 10 s.
+const apiGrace = 8 * time.Second
+
+// stop drains: no new work, running deployments get grace, then are
+// stopped; statuses still unposted apiGrace later stay journaled.
 func (w *workers) stop(grace time.Duration) {
 	w.mu.Lock()
 	w.stopped = true
+	running := w.running
 	w.mu.Unlock()
 	close(w.stopping)
 
 	done := make(chan struct{})
 	go func() { w.wg.Wait(); close(done) }()
+	defer w.cancelAPI()
 	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
@@ -198,8 +229,22 @@ func (w *workers) stop(grace time.Duration) {
 		return
 	case <-t.C:
 	}
-	w.log.Warn("shutdown grace is over: stopping the deploy commands still running")
+	w.mu.Lock()
+	running = w.running
+	w.mu.Unlock()
+	if running > 0 {
+		w.log.Warn("shutdown grace is over: stopping the deploy commands still running")
+	}
 	w.cancelRuns()
+	api := time.NewTimer(apiGrace)
+	defer api.Stop()
+	select {
+	case <-done:
+		return
+	case <-api.C:
+	}
+	w.log.Warn("GitHub did not answer in time: what is not posted yet is posted at the next start")
+	w.cancelAPI()
 	<-done
 }
 

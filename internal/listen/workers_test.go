@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/listen/journal"
 	"github.com/deployctl/gh-deployctl/internal/listen/store"
+	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
 func testWorkers(t *testing.T, o Options) *workers {
@@ -32,6 +35,9 @@ func openJournal(t *testing.T, dir string) *journal.Journal {
 func testWorkersOn(t *testing.T, o Options, j store.Store) *workers {
 	t.Helper()
 	o.StateDir = t.TempDir()
+	if err := os.Mkdir(filepath.Join(o.StateDir, "logs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	return newWorkers(&o, j, nil)
 }
@@ -111,12 +117,15 @@ func TestRecoverDecisions(t *testing.T) {
 		exec      bool
 		api       bool
 		wantPhase store.Phase
-		wantFinal string
+		wantFinal status.State
 		submitted bool
 	}{
 		{"not started: resumed", store.Progress{Phase: store.Pending}, true, true, store.Pending, "", true},
 		{"waiting: resumed", store.Progress{Phase: store.Waiting}, true, true, store.Waiting, "", true},
-		{"running, no command yet: run now", store.Progress{Phase: store.Running}, true, true, store.Pending, "", true},
+		{"its turn came, no command yet: run now", store.Progress{Phase: store.Starting}, true, true, store.Pending, "", true},
+		// D4: recorded as running before the command started, so it may have run.
+		{"command starting, no process group recorded: error", store.Progress{Phase: store.Running}, true, true,
+			store.Finishing, "error", true},
 		{"command was running: error", store.Progress{Phase: store.Running, PGID: 2147483000, LogFile: "logs/x.log"},
 			true, true, store.Finishing, "error", true},
 		{"final status decided: posted", store.Progress{Phase: store.Finishing, Final: "success"}, true, true,
@@ -165,7 +174,7 @@ func TestRecoverDecisions(t *testing.T) {
 			if p.Phase != c.wantPhase || p.Final != c.wantFinal {
 				t.Errorf("journal says %s/%q, want %s/%q", p.Phase, p.Final, c.wantPhase, c.wantFinal)
 			}
-			if c.wantFinal == "error" && !strings.Contains(p.FinalDesc, "listener stopped") {
+			if c.wantFinal == status.Error && !strings.Contains(p.FinalDesc, "listener stopped") {
 				t.Errorf("description %q does not say why", p.FinalDesc)
 			}
 		})

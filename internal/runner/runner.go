@@ -72,15 +72,17 @@ type Spec struct {
 	BaseEnv []string
 	Dir     string
 	// Log, when set, receives the command's stdout and stderr (stdin is
-	// empty). Otherwise the command gets Stdin, Stdout and Stderr (nil:
+	// empty); with LogLimit > 0 (MaxLog for a deploy log) it is kept to
+	// that size, its latest output kept. Otherwise the command gets Stdin, Stdout and Stderr (nil:
 	// the null device), which may be this process's own to pass them
 	// through. A Stdin that is the terminal this process has in the
 	// foreground makes the command's group the terminal's foreground group
 	// while it runs (it can read it; Ctrl-C reaches it directly).
-	Log    *os.File
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
+	Log      *os.File
+	LogLimit int64
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
 	// Timeout stops the process group (0: none).
 	Timeout time.Duration
 	// KillGrace is the wait between SIGTERM (or the forwarded signal) and
@@ -131,7 +133,10 @@ type Result struct {
 }
 
 // Run runs spec and waits for it. Cancelling ctx stops the command (TERM,
-// then KILL after KillGrace) and returns Stopped.
+// then KILL after KillGrace) and returns Stopped. When the command exits,
+// whatever it left running in its process group is killed: a command that
+// must leave a service running starts it outside the group (setsid, or
+// the service manager).
 func Run(ctx context.Context, spec Spec) Result {
 	start := time.Now()
 	if spec.KillGrace == 0 {
@@ -164,7 +169,16 @@ func Run(ctx context.Context, spec Spec) Result {
 		}
 	}
 	cmd.Env = append(append(env, spec.Env...), "DEPLOY_ENVIRONMENT_URL_FILE="+spec.EnvURLFile)
-	if spec.Log != nil {
+	var pipe *os.File // the read end of the command's output, with LogLimit
+	if spec.Log != nil && spec.LogLimit > 0 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return spec.result(Result{Outcome: Failed, Err: err, Duration: time.Since(start)})
+		}
+		defer r.Close()
+		pipe = r
+		cmd.Stdout, cmd.Stderr = w, w
+	} else if spec.Log != nil {
 		cmd.Stdout, cmd.Stderr = spec.Log, spec.Log
 	} else {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = spec.Stdin, spec.Stdout, spec.Stderr
@@ -174,10 +188,23 @@ func Run(ctx context.Context, spec Spec) Result {
 	// rest of the group on the next start.
 	cmd.SysProcAttr = sysProcAttr()
 	defer foreground(cmd.SysProcAttr, cmd.Stdin)()
-	if err := cmd.Start(); err != nil {
+	err := cmd.Start()
+	if pipe != nil {
+		cmd.Stdout.(*os.File).Close() // the command holds the write end now
+	}
+	if err != nil {
 		return spec.result(Result{Outcome: Failed, Err: err, Duration: time.Since(start)})
 	}
 	pgid := cmd.Process.Pid
+	groupGone := make(chan struct{})
+	var logged <-chan struct{}
+	if pipe != nil {
+		logged = copyLog(newTailFile(spec.Log, spec.LogLimit), pipe, groupGone)
+	} else {
+		c := make(chan struct{})
+		close(c)
+		logged = c
+	}
 	if spec.Started != nil {
 		spec.Started(pgid, ProcessStart(pgid))
 	}
@@ -194,6 +221,9 @@ func Run(ctx context.Context, spec Spec) Result {
 	select {
 	case err := <-waited:
 		res = exitResult(err)
+		// What the command left running in its group would otherwise run
+		// on, past the timeout and into the next deployment.
+		killGroup(pgid)
 	case <-timeout:
 		stopGroup(pgid, waited, syscall.SIGTERM, nil, spec.KillGrace)
 		res = Result{Outcome: TimedOut}
@@ -204,6 +234,8 @@ func Run(ctx context.Context, spec Spec) Result {
 		stopGroup(pgid, waited, sig, spec.Signals, spec.KillGrace)
 		res = Result{Outcome: Stopped, Signal: SignalName(sig), signo: signalNumber(sig)}
 	}
+	close(groupGone)
+	<-logged
 	res.Duration = time.Since(start)
 	res.EnvironmentURL = readEnvURL(spec.EnvURLFile)
 	return spec.result(res)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -269,5 +270,68 @@ func TestFinalDescriptionFits(t *testing.T) {
 	res := Result{Outcome: Failed, Err: errors.New(strings.Repeat("x", 300))}
 	if _, desc := res.Final(); len([]rune(desc)) != status.MaxDescription || !strings.HasSuffix(desc, "…") {
 		t.Fatalf("description %q", desc)
+	}
+}
+
+// TestLeftoversKilled (D9): what the command leaves in its process group
+// when it exits is killed, so it cannot run on past the deployment.
+func TestLeftoversKilled(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	res, _ := run(t, context.Background(), `sleep 60 & echo $! > `+pidFile+`; exit 0`, Spec{LogLimit: MaxLog})
+	if res.Outcome != Exited || res.ExitCode != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	deadline := time.Now().Add(5 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("the command's background process %d still runs after the run", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// alive reports a process that exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return syscall.Kill(pid, 0) == nil && !errors.Is(err, os.ErrNotExist)
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i > 0 && len(b) > i+2 && b[i+2] != 'Z'
+}
+
+// TestLogKeepsTail (D11): a log with a limit stays under it, keeps what was
+// there before the run, says what was dropped and ends with the command's
+// last output.
+func TestLogKeepsTail(t *testing.T) {
+	for name, flags := range map[string]int{"append": os.O_APPEND, "plain": 0} {
+		t.Run(name, func(t *testing.T) {
+			log, err := os.OpenFile(filepath.Join(t.TempDir(), "log"), os.O_CREATE|os.O_WRONLY|flags, 0o600)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer log.Close()
+			log.WriteString("header line\n")
+			const limit = 64 << 10
+			res := Run(context.Background(), Spec{
+				Argv: []string{"sh", "-c", `i=0; while [ $i -lt 5000 ]; do echo "line $i of the deploy output"; i=$((i+1)); done; echo last line`},
+				Log:  log, LogLimit: limit, KillGrace: 200 * time.Millisecond,
+			})
+			if res.Outcome != Exited || res.ExitCode != 0 {
+				t.Fatalf("result %+v", res)
+			}
+			b, _ := os.ReadFile(log.Name())
+			out := string(b)
+			if len(b) > limit || !strings.HasPrefix(out, "header line\ndeployctl: ") || !strings.Contains(out, "bytes of output dropped") ||
+				!strings.HasSuffix(out, "line 4999 of the deploy output\nlast line\n") {
+				t.Fatalf("log of %d bytes (limit %d):\n%.200s\n...\n%s", len(b), limit, out, out[max(0, len(out)-200):])
+			}
+		})
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -82,4 +84,70 @@ func TestAnnouncedBodiesDoNotTakeMemory(t *testing.T) {
 	e.waitFor(15*time.Second, "a delivery accepted after the flood", func() bool {
 		return e.post("ping", "after-flood", "application/json", sign(body), body) == 200
 	})
+}
+
+// TestSecretNeverReachesTheCommand (D6): whichever way the secret is given,
+// the deploy command finds it neither in its environment nor in the
+// listener's (/proc/<listener>/environ).
+func TestSecretNeverReachesTheCommand(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  func(e *env) []string
+		args []string
+	}{
+		{"DEPLOYCTL_WEBHOOK_SECRET", func(*env) []string { return []string{"DEPLOYCTL_WEBHOOK_SECRET=" + secret} }, nil},
+		{"DEPLOYCTL_SECRET", func(*env) []string { return []string{"DEPLOYCTL_SECRET=" + secret} }, nil},
+		{"DEPLOYCTL_SECRET_FILE", func(e *env) []string {
+			return []string{"DEPLOYCTL_SECRET_FILE=" + writeSecret(t, e.work)}
+		}, nil},
+		{"--secret-file", func(*env) []string { return []string{} }, []string{"--secret-file", "SECRETFILE"}},
+		{"config file", func(e *env) []string {
+			dir := filepath.Join(e.work, "deployctl")
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("listen:\n  secret: "+secret+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return []string{}
+		}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.secretEnv = c.env(e)
+			args := c.args
+			if len(args) > 0 && args[1] == "SECRETFILE" {
+				args = []string{"--secret-file", writeSecret(t, e.work)}
+			}
+			l := e.start(args...)
+			id := e.createDeployment("production", "deploy")
+			if got := latest(e.waitFinal(id, 20*time.Second)).State; got != "success" {
+				t.Fatalf("deployment %s", got)
+			}
+			out := filepath.Join(e.work, fmt.Sprintf("out-%d", id))
+			files := []string{out + ".env"}
+			if os.Geteuid() != 0 {
+				// Root reads any process's environ, dumpable or not; the
+				// listener's non-dumpable flag has a test of its own.
+				files = append(files, out+".parent-env")
+			}
+			for _, name := range files {
+				if b := readFile(t, name); strings.Contains(b, secret) {
+					t.Errorf("%s holds the secret:\n%s", filepath.Base(name), b)
+				}
+			}
+			if b := readFile(t, out+".env"); strings.Contains("\n"+b, "\nDEPLOYCTL_") || !strings.Contains(b, "GH_TOKEN=") {
+				t.Errorf("the command's environment:\n%s", b)
+			}
+			l.stop(t, syscall.SIGTERM, 10*time.Second)
+		})
+	}
+}
+
+func writeSecret(t *testing.T, dir string) string {
+	name := filepath.Join(dir, "hook-secret")
+	if err := os.WriteFile(name, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
 }

@@ -154,26 +154,23 @@ func TestHostileData(t *testing.T) {
 	if err != nil || dl.StatusCode != 202 {
 		t.Fatalf("delivery: %+v %v", dl, err)
 	}
-	out := filepath.Join(e.work, fmt.Sprintf("out-%d", id+1000))
-	e.waitFor(10*time.Second, "command ran", func() bool {
-		_, err := os.Stat(out + ".description")
-		return err == nil
+	// The final status for the made-up deployment ID goes to the fake (404
+	// there), once the command has finished.
+	e.waitFor(10*time.Second, "final status attempt", func() bool {
+		for _, r := range e.gh.Requests() {
+			if strings.Contains(r.Path, fmt.Sprintf("/deployments/%d/statuses", id+1000)) && strings.Contains(string(r.Body), `"success"`) {
+				return true
+			}
+		}
+		return false
 	})
+	out := filepath.Join(e.work, fmt.Sprintf("out-%d", id+1000))
 	if got := readFile(t, out+".ref"); got != ref {
 		t.Errorf("DEPLOY_REF = %q, want %q", got, ref)
 	}
 	if got := readFile(t, out+".description"); got != desc {
 		t.Errorf("DEPLOY_DESCRIPTION = %q, want %q", got, desc)
 	}
-	// The status for the made-up deployment ID goes to the fake (404 there).
-	e.waitFor(10*time.Second, "status attempt", func() bool {
-		for _, r := range e.gh.Requests() {
-			if strings.Contains(r.Path, fmt.Sprintf("/deployments/%d/statuses", id+1000)) {
-				return true
-			}
-		}
-		return false
-	})
 	for _, f := range []string{pwned, pwned + "2", pwned + "3"} {
 		if _, err := os.Stat(f); err == nil {
 			t.Errorf("%s exists: webhook data was executed", f)

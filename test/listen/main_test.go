@@ -41,6 +41,8 @@ out="$WORK/out-$DEPLOY_ID"
   printf 'SHA=%s\n' "$DEPLOY_SHA"; printf 'TASK=%s\n' "$DEPLOY_TASK"; printf 'CREATOR=%s\n' "$DEPLOY_CREATOR"
   printf 'PAYLOAD=%s\n' "$DEPLOY_PAYLOAD"; printf 'SECRET=%s\n' "${DEPLOYCTL_WEBHOOK_SECRET:-}"
 } > "$out"
+env > "$out.env"
+cat "/proc/$PPID/environ" > "$out.parent-env" 2>&1
 printf '%s' "$DEPLOY_REF" > "$out.ref"
 printf '%s' "$DEPLOY_DESCRIPTION" > "$out.description"
 echo "deploying $DEPLOY_SHA"
@@ -81,6 +83,9 @@ type env struct {
 	stateDir string
 	addr     string
 	hook     *githubtest.Hook
+	// secretEnv is how listeners get the secret (default
+	// DEPLOYCTL_WEBHOOK_SECRET=secret).
+	secretEnv []string
 }
 
 func newEnv(t *testing.T) *env {
@@ -120,8 +125,12 @@ func (e *env) start(args ...string) *listener {
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
 		"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken,
-		"DEPLOYCTL_WEBHOOK_SECRET=" + secret, "WORK=" + e.work,
+		"WORK=" + e.work,
 	}
+	if e.secretEnv == nil {
+		cmd.Env = append(cmd.Env, "DEPLOYCTL_WEBHOOK_SECRET="+secret)
+	}
+	cmd.Env = append(cmd.Env, e.secretEnv...)
 	l := &listener{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = l.stderr
 	cmd.Stdout = l.stderr

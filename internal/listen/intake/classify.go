@@ -39,6 +39,16 @@ func (r Rules) Validate() error {
 	return nil
 }
 
+// RunsIn reports whether this listener runs deployments to environment
+// (--environment-filter).
+func (r Rules) RunsIn(environment string) bool {
+	if r.EnvironmentFilter == "" {
+		return true
+	}
+	ok, _ := path.Match(r.EnvironmentFilter, environment)
+	return ok
+}
+
 // Action is what the listener does with a delivery.
 type Action int
 
@@ -238,10 +248,8 @@ func classifyDeployment(v *fastjson.Value, rawJSON []byte, rules Rules, now time
 	if environment == "" {
 		return Decision{}, malformed("deployment without environment")
 	}
-	if rules.EnvironmentFilter != "" {
-		if ok, _ := path.Match(rules.EnvironmentFilter, environment); !ok {
-			return Decision{Action: Record, Message: "deployment for another listener (--environment-filter)", Attrs: attrs}, nil
-		}
+	if !rules.RunsIn(environment) {
+		return Decision{Action: Record, Message: "deployment for another listener (--environment-filter)", Attrs: attrs}, nil
 	}
 	dep := &store.Deploy{
 		ID: id, Repo: repo.FullName, Environment: environment, Ref: ref, SHA: str(d, "sha"), Task: str(d, "task"),

@@ -76,15 +76,21 @@ func (e *DamagedError) Unwrap() error { return e.Err }
 
 // Journal is an open journal. It is safe for concurrent use.
 type Journal struct {
-	db   *bolt.DB
-	path string
+	// dbMu guards db: a failed write leaves bbolt's in-memory state unfit
+	// for the next (a commit after a failed file growth was lost at the
+	// next open), so the file is opened afresh first, holding it.
+	dbMu   sync.RWMutex
+	db     *bolt.DB
+	broken bool // a write failed: reopen before the next
+	path   string
 	file os.FileInfo // the file opened, to notice it was deleted or replaced
 	// openSeq is the last job number of the previous run: jobs up to it are
 	// Recovered.
 	openSeq uint64
 
-	mu      sync.Mutex
-	lastErr error // the last write's error; nil once one succeeds
+	mu         sync.Mutex
+	lastErr    error // the last write's error; nil once one succeeds
+	failedSize int   // how many bytes the write that failed had to add
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -118,13 +124,13 @@ func Open(dir string) (*Journal, error) {
 		return nil, &DamagedError{Path: path, Err: err}
 	}
 	j := &Journal{db: db, path: path, stop: make(chan struct{})}
-	if err := j.init(); err != nil {
-		db.Close()
-		return nil, &DamagedError{Path: path, Err: err}
-	}
 	if j.file, err = os.Stat(path); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("journal: %w", err)
+	}
+	if err := j.init(); err != nil {
+		db.Close()
+		return nil, &DamagedError{Path: path, Err: err}
 	}
 	j.wg.Add(1)
 	go j.pruner()
@@ -219,20 +225,65 @@ func (j *Journal) Close() error {
 	}
 	close(j.stop)
 	j.wg.Wait()
+	j.dbMu.Lock()
+	defer j.dbMu.Unlock()
 	return j.db.Close()
 }
 
-// update runs fn in a transaction shared with the writes waiting now.
-func (j *Journal) update(fn func(*bolt.Tx) error) error {
+// reopen replaces a db a write failed on with the file as it is on disk.
+func (j *Journal) reopen() error {
+	j.dbMu.Lock()
+	defer j.dbMu.Unlock()
+	select {
+	case <-j.stop:
+		return store.ErrClosed
+	default:
+	}
+	if !j.broken {
+		return nil
+	}
+	_ = j.db.Close()
+	db, err := openBolt(j.path)
+	if err != nil {
+		// j.db stays closed: every use fails until a reopen succeeds.
+		return fmt.Errorf("journal %s: reopening after a failed write: %w", j.path, err)
+	}
+	j.db, j.broken = db, false
+	return nil
+}
+
+// update runs fn, which adds about size bytes, in a transaction shared with
+// the writes waiting now.
+func (j *Journal) update(size int, fn func(*bolt.Tx) error) error {
 	err := j.linked()
+	j.dbMu.RLock()
+	broken := j.broken
+	j.dbMu.RUnlock()
+	if err == nil && broken {
+		err = j.reopen()
+	}
 	if err == nil {
+		j.dbMu.RLock()
 		err = j.db.Batch(fn)
+		if err != nil && !errors.Is(err, berrors.ErrDatabaseNotOpen) {
+			j.dbMu.RUnlock()
+			j.dbMu.Lock()
+			j.broken = true
+			j.dbMu.Unlock()
+		} else {
+			j.dbMu.RUnlock()
+		}
 	}
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		err = store.ErrClosed
 	}
 	j.mu.Lock()
 	j.lastErr = err
+	if err != nil {
+		j.failedSize = max(j.failedSize, size)
+	} else {
+		j.failedSize = 0
+	}
 	j.mu.Unlock()
 	return err
 }
@@ -249,24 +300,29 @@ func (j *Journal) linked() error {
 }
 
 // Check reports why a write would fail now: the last write failed and a
-// write still fails (a full disk: it recovers when space returns), or the
-// file is gone.
+// write as large still fails (a full disk: it recovers when space returns),
+// or the file is gone.
 func (j *Journal) Check(context.Context) error {
 	if err := j.linked(); err != nil {
 		return err
 	}
 	j.mu.Lock()
-	failed := j.lastErr != nil
+	failed, size := j.lastErr != nil, j.failedSize
 	j.mu.Unlock()
 	if !failed {
 		return nil
 	}
-	// A real write: the sequence bump dirties a page as a delivery does.
-	return j.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketLogs)
-		return b.SetSequence(b.Sequence() + 1)
-	})
+	// A real write of the same size, then its removal: the first needs the
+	// room the failed write needed.
+	probe := make([]byte, max(size, 512))
+	if err := j.update(size, func(tx *bolt.Tx) error { return tx.Bucket(bucketLogs).Put(probeKey, probe) }); err != nil {
+		return err
+	}
+	return j.update(0, func(tx *bolt.Tx) error { return tx.Bucket(bucketLogs).Delete(probeKey) })
 }
+
+// probeKey is Check's scratch key (in logs: never a valid token).
+var probeKey = []byte("\x00probe")
 
 func encode(job *store.Job) ([]byte, error) {
 	c := *job
@@ -321,10 +377,14 @@ func (j *Journal) Append(_ context.Context, d *store.Delivery) (dup bool, err er
 			return false, err
 		}
 	}
+	received := d.ReceivedAt
+	if received.IsZero() {
+		received = time.Now()
+	}
 	var at [8]byte
-	binary.BigEndian.PutUint64(at[:], uint64(d.ReceivedAt.UnixNano()))
+	binary.BigEndian.PutUint64(at[:], uint64(received.UnixNano()))
 	var seq uint64
-	err = j.update(func(tx *bolt.Tx) error {
+	err = j.update(len(d.ID)+len(val)+8, func(tx *bolt.Tx) error {
 		// bbolt may run this again (with the rest of a batch): it sets
 		// every result afresh.
 		seq, dup = 0, false
@@ -354,7 +414,7 @@ func (j *Journal) AddJob(_ context.Context, job *store.Job) (dup bool, err error
 		return false, err
 	}
 	var seq uint64
-	err = j.update(func(tx *bolt.Tx) error {
+	err = j.update(len(val), func(tx *bolt.Tx) error {
 		var err error
 		seq, dup, err = addJob(tx, job, val)
 		return err
@@ -373,7 +433,7 @@ func (j *Journal) Save(_ context.Context, job *store.Job) error {
 		return err
 	}
 	p := job.Progress
-	return j.update(func(tx *bolt.Tx) error {
+	return j.update(len(val), func(tx *bolt.Tx) error {
 		if p.LogToken != "" && p.LogFile != "" {
 			if err := tx.Bucket(bucketLogs).Put([]byte(p.LogToken), []byte(p.LogFile)); err != nil {
 				return err
@@ -393,6 +453,8 @@ func (j *Journal) Save(_ context.Context, job *store.Job) error {
 // view reads in a transaction; a page bbolt cannot read is an error, not a
 // crash.
 func (j *Journal) view(fn func(*bolt.Tx) error) error {
+	j.dbMu.RLock()
+	defer j.dbMu.RUnlock()
 	err := guard(func() error { return j.db.View(fn) })
 	if err != nil && strings.HasPrefix(err.Error(), "damaged: ") {
 		return &DamagedError{Path: j.path, Err: err}
@@ -491,7 +553,7 @@ func (j *Journal) prune(cutoff time.Time) error {
 		if err != nil || len(old) == 0 {
 			return err
 		}
-		err = j.db.Update(func(tx *bolt.Tx) error {
+		err = j.update(0, func(tx *bolt.Tx) error {
 			b := tx.Bucket(bucketDeliveries)
 			for _, k := range old {
 				if err := b.Delete(k); err != nil {

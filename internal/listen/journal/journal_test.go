@@ -376,3 +376,30 @@ func TestLogTokens(t *testing.T) {
 		t.Fatalf("unknown token resolves to %q", name)
 	}
 }
+
+// TestOnlyTheJournalFile (D12): the journal is journal.db and nothing else
+// (no log segments zero-filled ahead, no lock file), open or closed.
+func TestOnlyTheJournalFile(t *testing.T) {
+	dir := t.TempDir()
+	j := open(t, dir)
+	for i := range 100 {
+		if _, err := j.Append(ctx, mergeDelivery(fmt.Sprint("f-", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := func() string {
+		entries, _ := os.ReadDir(dir)
+		var out []string
+		for _, e := range entries {
+			out = append(out, e.Name())
+		}
+		return strings.Join(out, " ")
+	}
+	if got := names(); got != journal.FileName {
+		t.Fatalf("open journal: state directory holds %s", got)
+	}
+	j.Close()
+	if got := names(); got != journal.FileName {
+		t.Fatalf("closed journal: state directory holds %s", got)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
 // Delivery is an accepted webhook delivery.
@@ -31,9 +33,12 @@ const (
 type Phase string
 
 const (
-	Pending   Phase = "pending"   // accepted, nothing done yet
-	Waiting   Phase = "waiting"   // a deployment waits for its environment ("queued" was posted)
-	Running   Phase = "running"   // "in_progress" posted or being posted, the command may be running
+	Pending  Phase = "pending"  // accepted, nothing done yet
+	Waiting  Phase = "waiting"  // a deployment waits for its environment ("queued" was posted)
+	Starting Phase = "starting" // its turn came: "in_progress" posted or being posted, the command not started
+	// Running is recorded before the command starts: from then on it may
+	// have run, and a restart never runs it again.
+	Running   Phase = "running"
 	Finishing Phase = "finishing" // the final status is decided and being posted
 	Done      Phase = "done"
 )
@@ -91,14 +96,14 @@ type Progress struct {
 	// For a merge: the deployment created (0 until known).
 	CreatedID int64 `json:"created_id,omitempty"`
 	// For a deploy.
-	LogToken   string    `json:"log_token,omitempty"`
-	LogFile    string    `json:"log_file,omitempty"` // relative to the state dir
-	StartedAt  time.Time `json:"started_at,omitzero"`
-	PGID       int       `json:"pgid,omitempty"`
-	PStart     uint64    `json:"pstart,omitempty"` // the command's start time in clock ticks since boot
-	Final      string    `json:"final,omitempty"`  // the final state once decided
-	FinalDesc  string    `json:"final_desc,omitempty"`
-	EnvURL     string    `json:"env_url,omitempty"`
-	FinishedAt time.Time `json:"finished_at,omitzero"`
-	LastError  string    `json:"last_error,omitempty"`
+	LogToken   string       `json:"log_token,omitempty"`
+	LogFile    string       `json:"log_file,omitempty"` // relative to the state dir
+	StartedAt  time.Time    `json:"started_at,omitzero"`
+	PGID       int          `json:"pgid,omitempty"`
+	PStart     uint64       `json:"pstart,omitempty"` // the command's start time in clock ticks since boot
+	Final      status.State `json:"final,omitempty"`  // the final state once decided
+	FinalDesc  string       `json:"final_desc,omitempty"`
+	EnvURL     string       `json:"env_url,omitempty"`
+	FinishedAt time.Time    `json:"finished_at,omitzero"`
+	LastError  string       `json:"last_error,omitempty"`
 }

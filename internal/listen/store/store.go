@@ -9,6 +9,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Store keeps the listener's deliveries and jobs. Every method is safe for
@@ -49,6 +50,11 @@ type Store interface {
 	Check(ctx context.Context) error
 	Close() error
 }
+
+// OrphanCheck is how often the workers ask Store.Orphans: a listener that
+// died mid-deploy has its deployment marked error by another within about
+// twice that (its lease must lapse first).
+const OrphanCheck = 30 * time.Second
 
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("store closed")

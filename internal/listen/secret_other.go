@@ -1,0 +1,5 @@
+//go:build !linux
+
+package listen
+
+func nonDumpable() error { return nil }
