@@ -83,7 +83,7 @@ type Journal struct {
 	db     *bolt.DB
 	broken bool // a write failed: reopen before the next
 	path   string
-	file os.FileInfo // the file opened, to notice it was deleted or replaced
+	file   os.FileInfo // the file opened, to notice it was deleted or replaced
 	// openSeq is the last job number of the previous run: jobs up to it are
 	// Recovered.
 	openSeq uint64
