@@ -215,7 +215,6 @@ const apiGrace = 8 * time.Second
 func (w *workers) stop(grace time.Duration) {
 	w.mu.Lock()
 	w.stopped = true
-	running := w.running
 	w.mu.Unlock()
 	close(w.stopping)
 
@@ -230,7 +229,7 @@ func (w *workers) stop(grace time.Duration) {
 	case <-t.C:
 	}
 	w.mu.Lock()
-	running = w.running
+	running := w.running
 	w.mu.Unlock()
 	if running > 0 {
 		w.log.Warn("shutdown grace is over: stopping the deploy commands still running")
