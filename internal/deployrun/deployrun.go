@@ -111,7 +111,7 @@ func Run(ctx context.Context, o Options) Result {
 
 	_, err = status.Set(in.ctx, o.Client, o.Repo, d.ID, status.SetRequest{
 		State: status.InProgress, LogURL: o.LogURL,
-		Description: status.FitDescription("Deploying " + deploy.ShortSHA(d.SHA) + " with " + filepath.Base(o.Argv[0])),
+		Description: runner.Starting(d.SHA, o.Argv),
 	})
 	switch {
 	case in.signal() != nil:

@@ -86,7 +86,7 @@ func (w *workers) execute(j *store.Job) {
 
 	log.Info("deployment running", "ref", d.Ref, "sha", deploy.ShortSHA(d.SHA), "log", p.LogFile)
 	if !w.latestIs(j, status.InProgress) {
-		w.post(j, status.SetRequest{State: status.InProgress, Description: "Deploying " + deploy.ShortSHA(d.SHA) + " with " + filepath.Base(w.o.Exec[0])})
+		w.post(j, status.SetRequest{State: status.InProgress, Description: runner.Starting(d.SHA, w.o.Exec)})
 	}
 	// Recorded before the command starts: a listener that dies from here on
 	// is never to run it again (the next start marks it error).

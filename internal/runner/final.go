@@ -3,11 +3,18 @@ package runner
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
+
+// Starting is the in_progress description of a run of argv deploying sha.
+func Starting(sha string, argv []string) string {
+	return status.FitDescription("Deploying " + deploy.ShortSHA(sha) + " with " + filepath.Base(argv[0]))
+}
 
 // Final is the deployment status a run ends with, in one place for every
 // caller: success when the command exited 0, failure when it exited with
