@@ -151,3 +151,27 @@ func writeSecret(t *testing.T, dir string) string {
 	}
 	return name
 }
+
+// TestShutdownBoundedWhenGitHubHangs (issue 11, item 5): with GitHub not
+// answering, SIGTERM still ends the listener within --shutdown-grace plus
+// 10 s; the final status it could not post is posted at the next start.
+func TestShutdownBoundedWhenGitHubHangs(t *testing.T) {
+	e := newEnv(t)
+	l := e.start("--shutdown-grace", "1s", "--concurrency", "1")
+	id := e.createDeployment("production", "block")
+	e.waitState(id, "in_progress", 10*time.Second)
+	e.gh.SetLatency(time.Hour)
+	start := time.Now()
+	l.stop(t, syscall.SIGTERM, 20*time.Second)
+	if d := time.Since(start); d > 11*time.Second {
+		t.Errorf("the listener took %v to stop, want at most --shutdown-grace + 10 s", d)
+	}
+	if got := latest(e.deployment(id)).State; got != "in_progress" {
+		t.Fatalf("status %s posted while GitHub hung", got)
+	}
+	e.gh.SetLatency(0)
+	e.start()
+	if st := latest(e.waitFinal(id, 15*time.Second)); st.State != "error" || !strings.Contains(st.Description, "shut down") {
+		t.Fatalf("after the restart: %+v", st)
+	}
+}

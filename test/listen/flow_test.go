@@ -254,12 +254,28 @@ func TestDuplicateDeliveryAcrossRestart(t *testing.T) {
 			}
 		}
 	}
+	// Wait until the listener has done whatever those redeliveries queued:
+	// a new merge after them is created, deployed (in the same lane, after
+	// any deployment queued before it) and finished.
+	e.gh.MergePullRequest("octo/demo", 9, "sentinel", strings.Repeat("9", 40), "main", "mona")
+	var sentinel int64
+	e.waitFor(10*time.Second, "the later merge's deployment", func() bool {
+		for _, d := range e.gh.Deployments("octo/demo") {
+			if d.SHA == strings.Repeat("9", 40) {
+				sentinel = d.ID
+				return true
+			}
+		}
+		return false
+	})
+	e.waitFinal(sentinel, 10*time.Second)
 	ds := e.gh.Deployments("octo/demo")
-	if len(ds) != 1 {
-		t.Fatalf("%d deployments, want 1", len(ds))
+	if len(ds) != 2 {
+		t.Fatalf("%d deployments, want 2 (one per merge)", len(ds))
 	}
-	if got := strings.Join(states(ds[0]), ","); got != "in_progress,success" {
-		t.Fatalf("statuses %s", got)
+	// (The later deployment's success made this one inactive.)
+	if got := strings.Join(states(e.deployment(id)), ","); got != "in_progress,success,inactive" {
+		t.Fatalf("statuses %s: the redelivered deployment ran again", got)
 	}
 }
 
