@@ -54,7 +54,13 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
-			return applyConfig(c, f, configFile)
+			if err := applyConfig(c, f, configFile); err != nil {
+				return err
+			}
+			if f.HTTPTimeout <= 0 {
+				return cmdutil.Usagef("--http-timeout must be a positive duration, such as 30s or 2m")
+			}
+			return nil
 		},
 	}
 	if f.Executable != "deployctl" {
@@ -65,6 +71,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetVersionTemplate(f.Executable + " version {{.Version}}\n")
 	root.PersistentFlags().StringVar(&configFile, "config", "", "Read defaults from `FILE` (default $XDG_CONFIG_HOME/deployctl/config.yaml)")
+	root.PersistentFlags().DurationVar(&f.HTTPTimeout, "http-timeout", cmdutil.DefaultHTTPTimeout, "Give up on a request GitHub has not answered within `DURATION` (a read is retried within another minute)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &cmdutil.UsageError{Err: err}
 	})
@@ -130,6 +137,12 @@ func Execute(ctx context.Context, f *cmdutil.Factory, args []string) error {
 	if errors.As(err, &silent) {
 		return err
 	}
+	// Ended by a signal (Ctrl-C): say so once, exit 128+signal.
+	var intr *cmdutil.InterruptError
+	if errors.As(context.Cause(ctx), &intr) && (errors.Is(err, context.Canceled) || errors.Is(err, intr)) {
+		fmt.Fprintln(f.IOStreams.ErrOut, "interrupted")
+		return &cmdutil.SilentError{Code: intr.Code}
+	}
 	// Cobra reports an unknown command as a plain error; it is a usage error.
 	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") ||
 		strings.HasPrefix(err.Error(), "unknown shorthand flag") {
@@ -148,11 +161,25 @@ func Execute(ctx context.Context, f *cmdutil.Factory, args []string) error {
 // process's terminal until done or interrupted (SIGINT, SIGTERM), and
 // returns the error for main to turn into an exit code with ExitCode.
 func Run(b cmdutil.BuildInfo) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// After the first signal, the next one has its default effect: an
-	// operator who will not wait for a drain ends the process at once.
-	context.AfterFunc(ctx, stop)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case sig := <-sigs:
+			// After the first signal, the next one has its default effect:
+			// an operator who will not wait for a drain ends the process.
+			signal.Stop(sigs)
+			code := 130
+			if sig == syscall.SIGTERM {
+				code = 143
+			}
+			cancel(&cmdutil.InterruptError{Signal: sig, Code: code})
+		case <-ctx.Done():
+		}
+	}()
 	f := cmdutil.NewFactory(iostreams.System(), cmdutil.ResolveBuildInfo(b))
 	return Execute(ctx, f, os.Args[1:])
 }

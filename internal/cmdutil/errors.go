@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 )
@@ -26,6 +27,15 @@ func (e *UsageError) Unwrap() error { return e.Err }
 func Usagef(format string, a ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, a...)}
 }
+
+// InterruptError is the cause of a command's context when a signal ended
+// it: the command exits 128+signal (130 for Ctrl-C, 143 for SIGTERM).
+type InterruptError struct {
+	Signal os.Signal
+	Code   int
+}
+
+func (e *InterruptError) Error() string { return "interrupted" }
 
 // SilentError has been reported already; it only sets the exit code.
 type SilentError struct{ Code int }

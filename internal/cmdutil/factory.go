@@ -26,6 +26,9 @@ type Factory struct {
 	LookupEnv func(string) (string, bool)
 	// Transport is the innermost HTTP transport (nil: the default).
 	Transport http.RoundTripper
+	// HTTPTimeout bounds each try of each request (--http-timeout,
+	// DEPLOYCTL_HTTP_TIMEOUT; DefaultHTTPTimeout). Zero: no deadline.
+	HTTPTimeout time.Duration
 	// Retry overrides the retry policy (zero: ghapi.DefaultRetry).
 	Retry ghapi.RetryPolicy
 	// Now is the clock for relative times.
@@ -79,13 +82,18 @@ func (f *Factory) Client(host string) (*ghapi.Client, error) {
 		return nil, err
 	}
 	return ghapi.NewClient(t, ghapi.ClientOptions{
-		Transport: f.Transport,
-		Getenv:    f.Getenv,
-		DebugLog:  f.IOStreams.ErrOut,
-		Retry:     f.Retry,
-		UserAgent: "deployctl/" + f.Version.Version,
+		Transport:      f.Transport,
+		Getenv:         f.Getenv,
+		DebugLog:       f.IOStreams.ErrOut,
+		Retry:          f.Retry,
+		RequestTimeout: f.HTTPTimeout,
+		UserAgent:      "deployctl/" + f.Version.Version,
 	})
 }
+
+// DefaultHTTPTimeout is the deadline of each request unless --http-timeout
+// says otherwise.
+const DefaultHTTPTimeout = 60 * time.Second
 
 var (
 	ownerRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)

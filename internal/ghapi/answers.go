@@ -21,8 +21,9 @@ import (
 // a JSON parser's complaint; and a 401 learns where the token came from, for
 // its hint.
 type answerCheck struct {
-	target Target
-	next   http.RoundTripper
+	target  Target
+	timeout time.Duration // per try, for messages
+	next    http.RoundTripper
 }
 
 // Response headers answerCheck adds for withHint (never sent anywhere).
@@ -34,7 +35,7 @@ const (
 func (a *answerCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := a.next.RoundTrip(req)
 	if err != nil {
-		return nil, &NetworkError{Method: req.Method, URL: hostURL(req.URL), FromEnv: a.target.APIURLFromEnv, Err: err}
+		return nil, &NetworkError{Method: req.Method, URL: hostURL(req.URL), FromEnv: a.target.APIURLFromEnv, Timeout: a.timeout, Err: err}
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		resp.Header.Set(hintTokenSource, a.target.TokenSource)
@@ -64,6 +65,8 @@ type NetworkError struct {
 	Method  string
 	URL     string // scheme://host
 	FromEnv bool   // the API URL came from GITHUB_API_URL
+	// Timeout is the deadline of each try, when there was one.
+	Timeout time.Duration
 	Err     error
 }
 
@@ -79,14 +82,16 @@ func (e *NetworkError) Error() string {
 		cause = op.Err // "connect: connection refused", without the address again
 	}
 	switch {
+	case errors.Is(cause, context.Canceled):
+		return "interrupted"
+	case (errors.Is(cause, context.DeadlineExceeded) || isTimeout(cause)) && e.Timeout > 0:
+		fmt.Fprintf(&b, "no answer from %s within %s (--http-timeout, DEPLOYCTL_HTTP_TIMEOUT)", e.URL, e.Timeout)
 	case errors.Is(cause, context.DeadlineExceeded) || isTimeout(cause):
 		fmt.Fprintf(&b, "no answer from %s in time", e.URL)
 	default:
 		fmt.Fprintf(&b, "cannot reach %s: %v", e.URL, cause)
 	}
 	switch {
-	case errors.Is(cause, context.Canceled):
-		return "interrupted"
 	case e.FromEnv:
 		fmt.Fprintf(&b, "\nCheck GITHUB_API_URL (it points there) and that the server is up.")
 	default:

@@ -41,8 +41,13 @@ type ClientOptions struct {
 	Retry RetryPolicy
 	// UserAgent is sent on every request.
 	UserAgent string
-	// Timeout bounds each request, retries included (none if zero).
+	// Timeout bounds each request, retries included (none if zero; with
+	// RequestTimeout set, RequestTimeout + Retry.MaxWait).
 	Timeout time.Duration
+	// RequestTimeout bounds each try of a request, its answer's body
+	// included: a server that accepts and never answers is an error, not
+	// a hang (none if zero).
+	RequestTimeout time.Duration
 	// Conditional is the ETag cache GETs are revalidated against (nil: a
 	// new one for this client). Share one to share what was learnt.
 	Conditional *ConditionalCache
@@ -63,6 +68,9 @@ func NewClient(t Target, opts ClientOptions) (*Client, error) {
 	if opts.Retry.Attempts == 0 {
 		opts.Retry = DefaultRetry
 	}
+	if opts.Timeout == 0 && opts.RequestTimeout > 0 {
+		opts.Timeout = opts.RequestTimeout + opts.Retry.MaxWait
+	}
 	// The guard sits inside go-gh's header transport: go-gh compares hosts
 	// without their port and also matches subdomains, so it would add the
 	// token to ghe.example.com:8443 only by accident and to other hosts of
@@ -74,9 +82,9 @@ func NewClient(t Target, opts ClientOptions) (*Client, error) {
 	inner := &tokenGuard{
 		token:   t.Token,
 		allowed: map[string]bool{t.RESTURL.Host: true, t.GraphQLURL.Host: true},
-		next: &answerCheck{target: t, next: &conditionalTransport{
+		next: &answerCheck{target: t, timeout: opts.RequestTimeout, next: &conditionalTransport{
 			cache: opts.Conditional,
-			next:  &retryTransport{policy: opts.Retry, next: opts.Transport},
+			next:  &retryTransport{policy: opts.Retry, timeout: opts.RequestTimeout, next: opts.Transport},
 		}},
 	}
 	headers := map[string]string{

@@ -53,13 +53,41 @@ func retryable(req *http.Request) bool {
 }
 
 type retryTransport struct {
-	policy RetryPolicy
-	next   http.RoundTripper
+	policy  RetryPolicy
+	timeout time.Duration // of each try (none if zero)
+	next    http.RoundTripper
+}
+
+// try sends req once within t.timeout; the deadline covers the answer's
+// body too, so it ends when the body is closed.
+func (t *retryTransport) try(req *http.Request) (*http.Response, error) {
+	if t.timeout <= 0 {
+		return t.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !retryable(req) {
-		return t.next.RoundTrip(req)
+		return t.try(req)
 	}
 	p := t.policy
 	sleep := p.Sleep
@@ -69,7 +97,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	backoff := p.Backoff
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
-		resp, err := t.next.RoundTrip(req)
+		resp, err := t.try(req)
 		if attempt >= p.Attempts || req.Context().Err() != nil {
 			return resp, err
 		}

@@ -33,6 +33,7 @@ type CreateOptions struct {
 // NewCmdCreate builds `deployctl create`.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
 	opts := &CreateOptions{APIOptions: cmdutil.NewAPIOptions(f)}
+	opts.Flags.Terminal = f.IOStreams
 	c := &cobra.Command{
 		Use:   "create",
 		Short: "Create a deployment",

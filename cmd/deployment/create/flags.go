@@ -1,6 +1,7 @@
 package create
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/deploy"
+	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
 
 // Flags are create's deployment flags. run, promote and rollback add the
@@ -33,8 +35,14 @@ type Flags struct {
 	Production *bool
 	// CurrentBranch is the ref used when neither --ref nor GITHUB_SHA is set.
 	CurrentBranch func() (string, error)
+	// Terminal, when set, is where --payload - may be read from: then a
+	// read of a terminal is announced on stderr.
+	Terminal *iostreams.IOStreams
 
 	transient, production bool
+	// cmd is the command the flags belong to: its context (Ctrl-C) ends a
+	// read of --payload - that waits on a terminal.
+	cmd *cobra.Command
 }
 
 // Flag names a command may leave out of AddFlags (promote and rollback pick
@@ -46,6 +54,7 @@ const (
 
 // AddFlags adds create's flags to c, except those named in omit.
 func (fl *Flags) AddFlags(c *cobra.Command, omit ...string) {
+	fl.cmd = c
 	if fl.CurrentBranch == nil {
 		fl.CurrentBranch = gitCurrentBranch
 	}
@@ -134,7 +143,20 @@ func (fl *Flags) request(stdin io.Reader) (deploy.CreateRequest, error) {
 		req.RequiredContexts = &fl.RequiredContexts
 	}
 	if fl.Payload != "" {
-		p, err := readPayload(fl.Payload, stdin)
+		ctx := context.Background()
+		if fl.cmd != nil {
+			ctx = cmdutil.ContextOf(fl.cmd)
+		}
+		var notice func()
+		if fl.Terminal != nil && stdin == fl.Terminal.In && fl.Terminal.IsStdinTTY() {
+			notice = func() {
+				fmt.Fprintln(fl.Terminal.ErrOut, "Reading the payload (--payload -) from stdin; end it with Ctrl-D.")
+			}
+		}
+		p, err := readPayload(ctx, fl.Payload, stdin, notice)
+		if ctx.Err() != nil {
+			return req, context.Cause(ctx) // interrupted: not a usage error
+		}
 		if err != nil {
 			return req, &cmdutil.UsageError{Err: err}
 		}
@@ -143,13 +165,33 @@ func (fl *Flags) request(stdin io.Reader) (deploy.CreateRequest, error) {
 	return req, nil
 }
 
-func readPayload(arg string, stdin io.Reader) (json.RawMessage, error) {
+// readPayload reads --payload. For "-" it calls notice first (set when
+// stdin is a terminal) and gives up when ctx is done: a read of a terminal
+// cannot be interrupted, so it runs on its own.
+func readPayload(ctx context.Context, arg string, stdin io.Reader, notice func()) (json.RawMessage, error) {
 	var raw []byte
 	var err error
 	source := "--payload"
 	switch {
 	case arg == "-":
-		raw, err = io.ReadAll(stdin)
+		if notice != nil {
+			notice()
+		}
+		type result struct {
+			b   []byte
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			b, err := io.ReadAll(stdin)
+			done <- result{b, err}
+		}()
+		select {
+		case r := <-done:
+			raw, err = r.b, r.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		source = "--payload from stdin"
 	case strings.HasPrefix(arg, "@"):
 		raw, err = os.ReadFile(arg[1:])
