@@ -96,11 +96,21 @@ func WriteCompletion(root *cobra.Command, shell string, descriptions bool, w int
 const completionTimeout = 2 * time.Second
 
 // addDynamicCompletions offers the repository's environments to every
-// command with an -e/--environment flag.
+// command with an -e/--environment flag, and for the arguments of those
+// marked with cmdutil.EnvironmentArgs (promote, rollback).
 func addDynamicCompletions(c *cobra.Command, f *cmdutil.Factory) {
 	if c.LocalFlags().Lookup("environment") != nil {
 		if _, ok := c.GetFlagCompletionFunc("environment"); !ok {
 			_ = c.RegisterFlagCompletionFunc("environment", completeEnvironments(f))
+		}
+	}
+	if n := cmdutil.EnvironmentArgCount(c); n > 0 && c.ValidArgsFunction == nil {
+		envs := completeEnvironments(f)
+		c.ValidArgsFunction = func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) >= n {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return envs(c, args, toComplete)
 		}
 	}
 	for _, sub := range c.Commands() {

@@ -112,6 +112,9 @@ func TestCompleteEnvironments(t *testing.T) {
 		{"list", "-e", ""},
 		{"create", "--environment", ""},
 		{"status", "set", "1", "success", "-e", ""},
+		{"promote", ""},
+		{"promote", "staging", ""},
+		{"rollback", ""},
 	} {
 		f, _, errOut := completionFactory(t, "deployctl", env)
 		got, directive := complete(t, f, args...)
@@ -127,6 +130,11 @@ func TestCompleteEnvironments(t *testing.T) {
 	if got, _ := complete(t, f, "list", "-e", "st"); strings.Join(got, " ") != "staging" {
 		t.Errorf("-e st<TAB> = %q", got)
 	}
+	// Past its environments, promote and rollback offer nothing.
+	f, _, _ = completionFactory(t, "deployctl", env)
+	if got, _ := complete(t, f, "rollback", "staging", ""); len(got) != 0 {
+		t.Errorf("rollback staging <TAB> = %q", got)
+	}
 	// --repo on the command line names the repository asked about.
 	f, _, _ = completionFactory(t, "deployctl", env)
 	if got, _ := complete(t, f, "list", "-R", "octo/missing", "-e", ""); len(got) != 0 {
@@ -141,7 +149,7 @@ func TestCompleteEnvironments(t *testing.T) {
 			}
 		}
 	}
-	if len(envPaths) != 5 || envPaths[4] != "/repos/octo/missing/environments" {
+	if len(envPaths) != 8 || envPaths[7] != "/repos/octo/missing/environments" {
 		t.Errorf("environment requests: %q", envPaths)
 	}
 }

@@ -63,6 +63,7 @@ func NewCmdPromote(f *cmdutil.Factory, runF func(*PromoteOptions) error) *cobra.
 	opts.Bind(f, c)
 	opts.AddFlags(c)
 	cmdutil.MarkWrite(c, "staging production")
+	cmdutil.EnvironmentArgs(c, 2)
 	return c
 }
 

@@ -65,6 +65,7 @@ func NewCmdRollback(f *cmdutil.Factory, runF func(*RollbackOptions) error) *cobr
 	opts.Bind(f, c)
 	opts.AddFlags(c)
 	cmdutil.MarkWrite(c, "production")
+	cmdutil.EnvironmentArgs(c, 1)
 	c.Flags().Int64Var(&opts.To, "to", 0, "Roll back to the SHA of this deployment `ID`")
 	return c
 }
