@@ -76,14 +76,21 @@ func TestGoreleaser(t *testing.T) {
 	if err := json.Unmarshal(raw, &artifacts); err != nil {
 		t.Fatal(err)
 	}
-	var ghAssets, archives []string
+	var ghAssets, archives, packages []string
 	for _, a := range artifacts {
 		switch {
 		case strings.HasPrefix(a.Name, "gh-deployctl_"):
 			ghAssets = append(ghAssets, a.Name)
 		case a.Type == "Archive":
 			archives = append(archives, a.Name)
+		case a.Type == "Linux Package":
+			packages = append(packages, a.Name)
 		}
+	}
+	slices.Sort(packages)
+	const deb, rpm = "deployctl_1.2.4~next_amd64.deb", "deployctl-1.2.4~next-1.x86_64.rpm"
+	if !slices.Equal(packages, []string{rpm, deb}) {
+		t.Errorf("Linux packages %q, want [%s %s]", packages, rpm, deb)
 	}
 	if !slices.Equal(ghAssets, []string{"gh-deployctl_v1.2.3_linux-amd64"}) {
 		t.Errorf("gh extension assets %q, want [gh-deployctl_v1.2.3_linux-amd64] (gh picks the asset ending in linux-amd64)", ghAssets)
@@ -96,7 +103,7 @@ func TestGoreleaser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range append(ghAssets, archives...) {
+	for _, name := range append(append(ghAssets, archives...), packages...) {
 		if !strings.Contains(string(sums), "  "+name+"\n") {
 			t.Errorf("checksums.txt does not list %s:\n%s", name, sums)
 		}
@@ -116,6 +123,9 @@ func TestGoreleaser(t *testing.T) {
 	out, _ := run(t, dir, env, filepath.Join(dir, "unpacked", "deployctl"), "--version")
 	if want := "deployctl version 1.2.4-next (commit " + commit[:12] + ", built "; !strings.HasPrefix(out, want) {
 		t.Errorf("released binary: --version = %q, want it to start with %q", out, want)
+	}
+	if slices.Contains(packages, deb) {
+		checkDeb(t, env, filepath.Join(dist, deb), "deployctl version 1.2.4-next")
 	}
 }
 
