@@ -18,16 +18,24 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
+	"github.com/deployctl/gh-deployctl/cmd/approval/pending"
+	"github.com/deployctl/gh-deployctl/cmd/approval/review"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/create"
+	"github.com/deployctl/gh-deployctl/cmd/deployment/deactivate"
+	deletecmd "github.com/deployctl/gh-deployctl/cmd/deployment/delete"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/get"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/list"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/promote"
+	prunecmd "github.com/deployctl/gh-deployctl/cmd/deployment/prune"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/rollback"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/run"
 	"github.com/deployctl/gh-deployctl/cmd/deployment/wait"
 	"github.com/deployctl/gh-deployctl/cmd/environment/diff"
 	envlist "github.com/deployctl/gh-deployctl/cmd/environment/list"
 	"github.com/deployctl/gh-deployctl/cmd/listen"
+	lockcmd "github.com/deployctl/gh-deployctl/cmd/lock/lock"
+	"github.com/deployctl/gh-deployctl/cmd/lock/locks"
+	"github.com/deployctl/gh-deployctl/cmd/lock/unlock"
 	"github.com/deployctl/gh-deployctl/cmd/status"
 	"github.com/deployctl/gh-deployctl/cmd/trigger"
 	"github.com/deployctl/gh-deployctl/cmd/version"
@@ -90,6 +98,15 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		envlist.NewCmdList(f, nil),
 		diff.NewCmdDiff(f, nil),
 		status.NewCmdStatus(f),
+		lockcmd.NewCmdLock(f, nil),
+		unlock.NewCmdUnlock(f, nil),
+		locks.NewCmdLocks(f, nil),
+		pending.NewCmdPending(f, nil),
+		review.NewCmdApprove(f, nil),
+		review.NewCmdReject(f, nil),
+		deactivate.NewCmdDeactivate(f, nil),
+		deletecmd.NewCmdDelete(f, nil),
+		prunecmd.NewCmdPrune(f, nil),
 		listen.NewCmdListen(f, nil),
 		trigger.NewCmdTrigger(f, nil),
 		version.NewCmdVersion(f),

@@ -230,8 +230,8 @@ func (s *Server) getPending(w http.ResponseWriter, r *http.Request, repo *Repo) 
 	login := currentUser(r).login
 	out := []obj{}
 	for _, p := range run.pending {
-		if p.state != "waiting" {
-			continue
+		if p.state != "waiting" || run.status != "waiting" {
+			continue // a rejected run ended: what it still waited for is no longer pending
 		}
 		reviewers := make([]obj, 0, len(p.reviewers))
 		for _, rv := range p.reviewers {
@@ -280,7 +280,7 @@ func (s *Server) reviewPending(w http.ResponseWriter, r *http.Request, repo *Rep
 	login := currentUser(r).login
 	var chosen []*pendingEnv
 	for _, id := range req.EnvironmentIDs {
-		i := slices.IndexFunc(run.pending, func(p *pendingEnv) bool { return p.env.id == id && p.state == "waiting" })
+		i := slices.IndexFunc(run.pending, func(p *pendingEnv) bool { return p.env.id == id && p.state == "waiting" && run.status == "waiting" })
 		if i < 0 {
 			writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("No pending deployment requests to approve or reject for environment %d.", id), docPendingDeployments)
 			return

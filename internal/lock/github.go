@@ -231,12 +231,18 @@ func (e *LockedError) Description() string {
 	return d
 }
 
-// Hint says how to go on.
+// Hint says how a deploy can go on.
 func (e *LockedError) Hint() string {
+	return "Wait for it, " + e.UnlockHint() + ", or pass --ignore-lock."
+}
+
+// UnlockHint is who can release the lock, and how.
+func (e *LockedError) UnlockHint() string {
+	target := e.Lock.Environment
 	if e.Lock.Global {
-		return "Wait for it, ask " + e.Lock.CreatedBy + " to run `deployctl unlock --global`, or pass --ignore-lock."
+		target = "--global"
 	}
-	return "Wait for it, ask " + e.Lock.CreatedBy + " to run `deployctl unlock " + e.Lock.Environment + "`, or pass --ignore-lock."
+	return "ask " + e.Lock.CreatedBy + " to run `deployctl unlock " + target + "`"
 }
 
 // CheckOptions tune Check.

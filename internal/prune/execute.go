@@ -83,9 +83,11 @@ func (e *Executor) sleep(ctx context.Context, d time.Duration) error {
 func (e *Executor) Run(ctx context.Context, p Plan) ([]Item, error) {
 	items := append([]Item(nil), p.Items...)
 	total := 0
-	for _, it := range items {
-		if len(it.Writes) > 0 {
+	for i := range items {
+		if len(items[i].Writes) > 0 {
 			total++
+		} else {
+			items[i].Done = true
 		}
 	}
 	done := 0
@@ -94,15 +96,19 @@ func (e *Executor) Run(ctx context.Context, p Plan) ([]Item, error) {
 		if len(it.Writes) == 0 {
 			continue
 		}
+		it.Done = true
 		for _, w := range it.Writes {
 			err := e.send(ctx, w, it.ID)
 			var one *itemError
 			if errors.As(err, &one) {
-				it.Error = one.Error()
+				it.Error, it.Done = one.Error(), false
 				break
 			}
 			if err != nil {
-				it.Error = err.Error()
+				it.Done = false
+				if !errors.Is(err, context.Canceled) {
+					it.Error = err.Error()
+				}
 				return items, err
 			}
 		}

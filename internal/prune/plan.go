@@ -48,6 +48,8 @@ type Item struct {
 	Error       string    `json:"error"`
 	// Writes are the requests the action needs, in order.
 	Writes []Write `json:"-"`
+	// Done is true once every write of the item went through (at once for one that needs none).
+	Done bool `json:"-"`
 }
 
 // Options choose what a plan cleans.
