@@ -86,7 +86,7 @@ func lockRun(opts *LockOptions) error {
 	})
 	var locked *lock.LockedError
 	if errors.As(err, &locked) {
-		return fmt.Errorf("cannot lock: %w\nWait for it, or %s.", err, locked.UnlockHint())
+		return fmt.Errorf("cannot lock: %w\nWait for it, or %s", err, locked.UnlockHint())
 	}
 	if err != nil {
 		return err

@@ -60,7 +60,7 @@ func TestLock(t *testing.T) {
 	s.GH.ResetRequests()
 	s.Run("lock production").WantExit(1).WantErrContains(
 		"cannot lock: production is locked by octocat for 0s: migrating the db (expires in 1h30m)",
-		"Wait for it, or ask octocat to run `deployctl unlock production`.")
+		"Wait for it, or ask octocat to run `deployctl unlock production`")
 	for _, r := range s.GH.Requests() {
 		if r.Method != "GET" && r.Path != "/graphql" {
 			t.Errorf("a refused lock sent %s %s", r.Method, r.Path)
