@@ -70,14 +70,15 @@ func (s *Server) conditional(r *http.Request, rec *recorder, graphql bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case notModified:
-		s.usage.NotModified++
-		s.rateUsed-- // counted on arrival, before anyone knew; refunded
-		if s.rateUsed < 0 {
-			s.rateUsed = 0
+	case notModified || strings.HasSuffix(r.URL.Path, "/rate_limit"):
+		// Counted on arrival, before anyone knew: a 304 and GET /rate_limit ("Calling this endpoint does not
+		// count against your primary rate limit") are refunded.
+		s.rateUsed = max(s.rateUsed-1, 0)
+		if notModified {
+			s.usage.NotModified++
+			rec.header.Set("X-RateLimit-Remaining", strconv.Itoa(rateLimit-s.rateUsed))
+			rec.header.Set("X-RateLimit-Used", strconv.Itoa(s.rateUsed))
 		}
-		rec.header.Set("X-RateLimit-Remaining", strconv.Itoa(rateLimit-s.rateUsed))
-		rec.header.Set("X-RateLimit-Used", strconv.Itoa(s.rateUsed))
 	case graphql:
 		s.usage.GraphQL++
 	default:

@@ -85,6 +85,10 @@ func TestConditionalOnlyForSuccessfulReads(t *testing.T) {
 		t.Errorf("POST answer has an ETag")
 	}
 	before := s.RateUsage()
+	mustStatus(t, call(t, s, "GET", "/rate_limit", nil), 200)
+	if u := s.RateUsage(); u != before {
+		t.Errorf("GET /rate_limit counted: %+v -> %+v", before, u)
+	}
 	q := `{"query":"{ rateLimit { cost } }"}`
 	g := call(t, s, "POST", "/graphql", q)
 	mustStatus(t, g, 200)

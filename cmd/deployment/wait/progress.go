@@ -7,6 +7,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
+	"github.com/deployctl/gh-deployctl/internal/output"
 	"github.com/deployctl/gh-deployctl/internal/watch"
 )
 
@@ -54,14 +55,15 @@ func (p *progress) subject(u watch.Update) string {
 	return fmt.Sprintf("%s: %s", describe(u.Deployment), state)
 }
 
-// wanted is the target while no deployment matches it.
+// wanted is the target while no deployment matches it. Names from the
+// command line or GitHub are shown as table cells are: one line, escaped.
 func (p *progress) wanted() string {
-	s := "a deployment to " + p.target.Environment
+	s := "a deployment to " + output.Cell(p.target.Environment)
 	switch {
 	case p.target.SHA != "":
 		s += " of " + deploy.ShortSHA(p.target.SHA)
 	case p.target.Ref != "":
-		s += " of " + p.target.Ref
+		s += " of " + output.Cell(p.target.Ref)
 	}
 	return s
 }
@@ -71,7 +73,7 @@ func describe(d *deploy.Deployment) string {
 	if d.Ref != "" && !strings.HasPrefix(d.SHA, d.Ref) {
 		ref = d.Ref + " " + ref
 	}
-	return fmt.Sprintf("Deployment %d (%s) to %s", d.ID, ref, d.Environment)
+	return fmt.Sprintf("Deployment %d (%s) to %s", d.ID, output.Cell(ref), output.Cell(d.Environment))
 }
 
 func elapsed(d time.Duration) string { return d.Round(time.Second).String() }
