@@ -11,24 +11,10 @@ import (
 	"github.com/cli/go-gh/v2/pkg/repository"
 
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/ghapi/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
-
-func fakeClient(tb testing.TB, gh *githubtest.Server) *ghapi.Client {
-	tb.Helper()
-	t, err := ghapi.Resolve("github.com", func(k string) string {
-		return map[string]string{"GITHUB_API_URL": gh.URL(), "GH_TOKEN": githubtest.DefaultToken}[k]
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := ghapi.NewClient(t, ghapi.ClientOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
 
 var demo = repository.Repository{Host: "github.com", Owner: "octo", Name: "demo"}
 
@@ -52,7 +38,7 @@ func TestQueriesMatchGitHubSchema(t *testing.T) {
 func TestListBothPathsAgree(t *testing.T) {
 	gh := githubtest.NewT(t)
 	gh.SeedDeployments("octo/demo", 120, "production", "staging", "qa")
-	c := fakeClient(t, gh)
+	c := ghapitest.Client(t, gh)
 	ctx := context.Background()
 	viaGraphQL, err := List(ctx, c, demo, ListOptions{Limit: 110})
 	if err != nil {
@@ -90,7 +76,7 @@ func BenchmarkList(b *testing.B) {
 	defer gh.Close()
 	gh.SeedDeployments("octo/demo", 1000, "production", "staging")
 	gh.SetLatency(50 * time.Millisecond)
-	c := fakeClient(b, gh)
+	c := ghapitest.Client(b, gh)
 	ctx := context.Background()
 
 	b.Run("deployctl", func(b *testing.B) {
@@ -130,7 +116,7 @@ func BenchmarkList(b *testing.B) {
 
 func TestCreateGetDelete(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := fakeClient(t, gh)
+	c := ghapitest.Client(t, gh)
 	ctx := context.Background()
 	a, err := Create(ctx, c, demo, CreateRequest{Ref: "main", Environment: "staging", Payload: []byte(`"text"`)})
 	if err != nil {

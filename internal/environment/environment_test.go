@@ -12,26 +12,12 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/ghapi/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
 var demo = repository.Repository{Host: "github.com", Owner: "octo", Name: "demo"}
-
-func fakeClient(tb testing.TB, gh *githubtest.Server) *ghapi.Client {
-	tb.Helper()
-	t, err := ghapi.Resolve("github.com", func(k string) string {
-		return map[string]string{"GITHUB_API_URL": gh.URL(), "GH_TOKEN": githubtest.DefaultToken}[k]
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := ghapi.NewClient(t, ghapi.ClientOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
 
 // deployTo creates a deployment of ref to env and gives it the states in turn; it returns its ID.
 func deployTo(tb testing.TB, c *ghapi.Client, env, ref string, states ...status.State) int64 {
@@ -74,7 +60,7 @@ func TestQueriesMatchGitHubSchema(t *testing.T) {
 
 func TestActive(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := fakeClient(t, gh)
+	c := ghapitest.Client(t, gh)
 	ctx := context.Background()
 
 	good := deployTo(t, c, "staging", "main", status.InProgress, status.Success)
@@ -129,7 +115,7 @@ func TestActive(t *testing.T) {
 
 func TestOverview(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := fakeClient(t, gh)
+	c := ghapitest.Client(t, gh)
 	ctx := context.Background()
 
 	prod := deployTo(t, c, "production", "main", status.Success)
@@ -185,7 +171,7 @@ func TestOverviewOfManyEnvironmentsAndLocks(t *testing.T) {
 		envs[i] = fmt.Sprintf("env-%03d", i)
 	}
 	gh.SeedDeployments("octo/demo", 260, envs...) // two successful deployments each
-	c := fakeClient(t, gh)
+	c := ghapitest.Client(t, gh)
 	gh.ResetRequests()
 	var asked []string
 	got, err := Overview(context.Background(), c, demo, OverviewOptions{Locks: func(_ context.Context, names []string) (map[string]Lock, error) {
@@ -214,7 +200,7 @@ func TestOverviewOfManyEnvironmentsAndLocks(t *testing.T) {
 
 func TestCompareAndDiff(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := fakeClient(t, gh)
+	c := ghapitest.Client(t, gh)
 	ctx := context.Background()
 	repo := gh.Repo("octo/demo")
 	base := repo.Branch("main")

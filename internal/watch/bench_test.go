@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deployctl/gh-deployctl/internal/ghapi/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 	"github.com/deployctl/gh-deployctl/internal/watch/watchtest"
@@ -19,7 +20,7 @@ import (
 func BenchmarkWaitTenMinutesInProgress(b *testing.B) {
 	gh := githubtest.New(githubtest.Options{})
 	defer gh.Close()
-	c := fakeClient(b, gh)
+	c := ghapitest.Client(b, gh)
 	ctx := context.Background()
 	var full, nm, polls int
 	for b.Loop() {

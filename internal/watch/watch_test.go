@@ -12,27 +12,13 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/ghapi/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 	"github.com/deployctl/gh-deployctl/internal/watch/watchtest"
 )
 
 var demo = repository.Repository{Host: "github.com", Owner: "octo", Name: "demo"}
-
-func fakeClient(tb testing.TB, gh *githubtest.Server) *ghapi.Client {
-	tb.Helper()
-	t, err := ghapi.Resolve("github.com", func(k string) string {
-		return map[string]string{"GITHUB_API_URL": gh.URL(), "GH_TOKEN": githubtest.DefaultToken}[k]
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := ghapi.NewClient(t, ghapi.ClientOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
 
 type following struct {
 	mu      sync.Mutex
@@ -116,7 +102,7 @@ func TestFollowByIDThroughItsStates(t *testing.T) {
 	for _, final := range []status.State{status.Success, status.Failure, status.Error} {
 		t.Run(string(final), func(t *testing.T) {
 			gh := githubtest.NewT(t)
-			c := fakeClient(t, gh)
+			c := ghapitest.Client(t, gh)
 			id := create(t, c, "staging", "main")
 			gh.ResetRequests()
 			clock := watchtest.NewStepClock()
@@ -152,7 +138,7 @@ func TestFollowByIDThroughItsStates(t *testing.T) {
 
 func TestFollowAnEnvironmentBeforeItsDeploymentExists(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := fakeClient(t, gh)
+	c := ghapitest.Client(t, gh)
 	repo := gh.Repo("octo/demo")
 	old := repo.Branch("main")
 	other := create(t, c, "production", "main") // another environment: never followed
@@ -186,7 +172,7 @@ func TestFollowAnEnvironmentBeforeItsDeploymentExists(t *testing.T) {
 
 func TestInactiveCountsOnlyAfterASuccess(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := fakeClient(t, gh)
+	c := ghapitest.Client(t, gh)
 	replaced := create(t, c, "staging", "main")
 	set(t, c, replaced, status.InProgress)
 	// Between two polls it succeeded and was replaced: the watcher sees inactive first.
@@ -210,7 +196,7 @@ func TestInactiveCountsOnlyAfterASuccess(t *testing.T) {
 
 func TestTimeoutAndErrors(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := fakeClient(t, gh)
+	c := ghapitest.Client(t, gh)
 	id := create(t, c, "staging", "main")
 	set(t, c, id, status.InProgress)
 	gh.ResetRequests()
