@@ -228,7 +228,14 @@ func runRun(opts *RunOptions) error {
 			if d != nil {
 				return d, nil
 			}
-			return create.Submit(ctx, &opts.APIOptions, client, repo, req)
+			d, err := create.Submit(ctx, &opts.APIOptions, client, repo, req)
+			if d != nil && err != nil {
+				// Created, but $GITHUB_OUTPUT could not be written: the
+				// deploy goes on; the deployment must not stay pending.
+				fmt.Fprintf(ios.ErrOut, "deployctl: %v\n", err)
+				err = nil
+			}
+			return d, err
 		},
 		Argv: opts.Argv, LogURL: opts.logURL(), EnvironmentURL: opts.EnvironmentURL,
 		Timeout: opts.Timeout, KillGrace: opts.KillGrace, Signals: sigs,

@@ -267,3 +267,18 @@ func TestRunConflict(t *testing.T) {
 		t.Fatal("the command ran")
 	}
 }
+
+// TestRunGitHubOutputFails: the deployment was created but its ID could
+// not be written to $GITHUB_OUTPUT: the deploy still runs and is recorded
+// (a deployment left pending would be worse), and deployctl says what failed.
+func TestRunGitHubOutputFails(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	s := cmdtest.NewSession(t)
+	s.Env["GITHUB_ACTIONS"], s.Env["GITHUB_SHA"], s.Env["GITHUB_OUTPUT"] = "true", s.SHA, "/dev/full"
+	s.Run("run -- true").WantExit(0).WantErrContains("deployctl: ", "GITHUB_OUTPUT", "created deployment 1")
+	if d := s.GH.Deployments("octo/demo")[0]; len(d.Statuses) != 2 || d.Statuses[1].State != "success" {
+		t.Fatalf("statuses %+v", d.Statuses)
+	}
+}
