@@ -28,6 +28,15 @@ type Comparison struct {
 	Total int `json:"-"`
 }
 
+// Counts says how far head is from base: "2 commits ahead, 0 behind".
+func (c *Comparison) Counts() string {
+	commits := "commits"
+	if c.AheadBy == 1 {
+		commits = "commit"
+	}
+	return fmt.Sprintf("%d %s ahead, %d behind", c.AheadBy, commits, c.BehindBy)
+}
+
 // Commit is one commit of a comparison.
 type Commit struct {
 	SHA     string `json:"sha"`

@@ -121,9 +121,5 @@ func Describe(d *deploy.Deployment) string {
 // comparison is a summary's second half: how far head is from base and
 // where to see it.
 func comparison(cmp *environment.Comparison) string {
-	commits := "commits"
-	if cmp.AheadBy == 1 {
-		commits = "commit"
-	}
-	return fmt.Sprintf("%d %s ahead, %d behind\n  %s", cmp.AheadBy, commits, cmp.BehindBy, cmp.URL)
+	return fmt.Sprintf("%s\n  %s", cmp.Counts(), cmp.URL)
 }

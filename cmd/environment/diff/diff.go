@@ -114,12 +114,8 @@ func Summary(d *environment.Diff) string {
 	if d.TargetActive != nil {
 		target = fmt.Sprintf("%s (%s)", d.Target, deploy.ShortSHA(d.TargetActive.SHA))
 	}
-	commits := "commits"
-	if d.AheadBy == 1 {
-		commits = "commit"
-	}
-	s := fmt.Sprintf("%s runs %s (deployment %d); %s is %d %s ahead, %d behind: %s",
-		d.Environment, deploy.ShortSHA(d.Active.SHA), d.Active.ID, target, d.AheadBy, commits, d.BehindBy, d.URL)
+	s := fmt.Sprintf("%s runs %s (deployment %d); %s is %s: %s",
+		d.Environment, deploy.ShortSHA(d.Active.SHA), d.Active.ID, target, d.Counts(), d.URL)
 	if d.Total > len(d.Commits) {
 		s += fmt.Sprintf(" (the newest %d of %d commits listed)", len(d.Commits), d.Total)
 	}
