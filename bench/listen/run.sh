@@ -23,50 +23,12 @@
 # The listener's merge workers create deployments in a fake GitHub
 # (bench/listen/fakeapi, the test suite's internal/githubtest) while this runs.
 #
-# Figures (2 cores, ext4, fdatasync ~0.2 ms; 25,426-byte payload), with deployment creation / NO_API=1.
-# Columns: bbolt per commit; log + bbolt index; the same with idle compaction of the index.
-#   p99 at 1,000/s for 30 s    11.6-15.6 / 3.4 ms       4.1-4.3 / 2.2 ms            4.0 / 2.3 ms
-#   wrk listener / bare        6.7k of 51k (13%) / 18%  7.5k-9.8k of 34.9k-45.9k    9.8k of 55.9k (17.5%) /
-#                                                       (18-28%) / 12.2k of 52.2k   13.5k of 44.8k (30.1%)
-#   RSS under 1,000/s          28.8-32.8 / 22.9 MiB     23.4-25.1 / 22.3 MiB        23.7 / 21.0 MiB
-#   RSS idle at start          19.7 / 13.9 MiB          19.1-19.8 / 14.9 MiB        19.4 / 14.1 MiB
-#   RSS idle after 1,000/s     -                        24.4 / - MiB                23.7 / 20.8 MiB
-#   RSS idle after wrk         119.8-210.9 / 33.1 MiB   102-127 / 26.1 MiB          21.8 / 25.6 MiB
-#     of it file pages                                  92-116 MiB                  14.0 / 15.2 MiB (11.7-12.8: the binary)
-#   index on disk after wrk                             82 MiB                      8 / 19 MiB
-# Then: the merge workers yield to a burst (a merge waits while 8 or more deliveries are in the
-# intake, at most 100 ms), and the 202 path lost its per-request logger, regexps, HMAC keying and
-# answer channel. Same-run ratios, two runs each, the code before this change run alongside:
-#   wrk listener / bare        before: 10.3k of 54.0k (19.0%), 8.7k of 49.7k (17.5%)
-#     with deployment creation  now:    12.5k of 46.5k (26.9%), 12.0k of 54.8k (21.9%)
-#   wrk listener / bare        before: 11.2k of 49.4k (22.8%), 13.9k of 45.3k (30.6%)
-#     NO_API=1                  now:    13.8k of 45.5k (30.3%), 13.7k of 55.8k (24.5%)
-# Now (three rounds of 10 s a run, bare then listener, median ratio): log segments zero-filled
-# ahead of the records (a sync writes no inode), syncs paced to one a millisecond after a sync
-# that carried 8 or more (before: several), log lines written by a goroutine of their own, GOGC 400 (128 MiB soft
-# limit) with free memory given back once the journal is idle:
-#   wrk listener / bare, with deployment creation
-#                              before these (same day): 22.3% (one 15 s round, 12.1k of 54.4k)
-#                              now: 26.4% (27.5 26.4 25.5; without GOGC 400),
-#                                   29.1% (25.7 29.4 29.1), 26.8% (26.8 26.7 32.3): 13.2k-15.0k of 45k-57k
-#                              final (pacing after 8+ only): 27.7% (28.7 27.3 27.7): 13.3k-15.9k of 48.7k-57.5k
-#   wrk listener / bare, NO_API=1  now: 31.9% (32.8 31.9 31.2): 15.2k-15.8k of 47.1k-49.6k
-#                              final: 31.7% (29.9 31.7 38.4): 16.6k-17.8k of 45.3k-56.2k
-#   p99 at 1,000/s for 30 s    3.7-5.1 / 1.9-2.4 ms; RSS under it 34.5-34.8 / 32.4-32.9 MiB (GOGC 400)
-#   RSS idle after 1,000/s     21.8-22.3 / 18.8-20.4 MiB; after the wrk rounds 23.9-26.3 / 27.0-27.5 MiB
-#     (journal only: 548k delivery IDs remembered, a 48 MiB index, 18.6 MiB of it mapped)
-#   RSS right after a wrk round 53-66 / 41-42 MiB (GOGC 400; 31-38 MiB before it)
-# Each change alone, listener CPU per delivery under wrk (NO_API=1, perf and /proc/PID/stat):
-# 96 -> 84 us for the first three together; GOGC 400 86 -> 79 us; without any sync at all (not
-# an option, measured to know) throughput would be 19% higher.
-# The handler alone (BenchmarkMergedPR in internal/listen/intake) is HMAC-SHA256 ~24% and fastjson
-# ~23% of its CPU; under wrk the kernel's share (socket reads and writes, the log's write, fdatasync
-# once per batch) is about a quarter of the listener's.
-# The bare handler's figure moves by a third between runs on this machine (35k-56k/s), the
-# listener's less (7.5k-12.5k/s with deployment creation); compare ratios from one run. After a wrk
-# burst with deployment creation, the backlog of merged PRs (150k-220k) waits in the index, not in
-# memory, and drains in 1-1.5 minutes; meanwhile the index's pages are mapped (peak RSS 144-179 MiB).
-# Once it is idle the index is compacted (8 MiB for 177k delivery IDs) and mapped afresh.
+# BASELINE=REV also builds deployctl at git revision REV (e.g. 9b74a5f, the journal with its own
+# log in front of bbolt) and runs it beside the listener in every phase, on its own state directory:
+# same-run ratios of the journal against an older one.
+#
+# Figures: see the end of this file's history (git log -p bench/listen/run.sh) and the issue notes;
+# the machine is shared and its speed drifts, so only same-run ratios mean anything.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -80,6 +42,7 @@ RATE_DURATION=${RATE_DURATION:-30s}
 SECRET=bench-secret
 LISTEN_ADDR=127.0.0.1:4567
 BARE_ADDR=127.0.0.1:4568
+BASE_ADDR=127.0.0.1:4569
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 [ -r "$PAYLOAD" ] || { echo "no payload at $PAYLOAD (set PAYLOAD or DEPLOYCTL_TEST_WEBHOOKS_DIR)" >&2; exit 1; }
 
@@ -104,6 +67,17 @@ GITHUB_API_URL=$API GH_TOKEN=ghp_faketoken0000000000000000000000000 DEPLOYCTL_WE
   2>"$tmp/listen.log" & LPID=$!; pids+=($LPID)
 "$tmp/bare" -addr $BARE_ADDR & pids+=($!)
 for _ in $(seq 100); do curl -fs "http://$LISTEN_ADDR/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+targets="bare listener"
+if [ -n "${BASELINE:-}" ]; then
+  mkdir -p "$tmp/base-src"
+  git archive "$BASELINE" | tar -x -C "$tmp/base-src"
+  (cd "$tmp/base-src" && go build -o "$tmp/baseline" .)
+  GITHUB_API_URL=$API GH_TOKEN=ghp_faketoken0000000000000000000000000 DEPLOYCTL_WEBHOOK_SECRET=$SECRET \
+    "$tmp/baseline" listen --addr $BASE_ADDR --state-dir "$tmp/base-state" --log-format json "${extra[@]}" \
+    2>"$tmp/baseline.log" & BPID=$!; pids+=($BPID)
+  for _ in $(seq 100); do curl -fs "http://$BASE_ADDR/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  targets="bare listener baseline"
+fi
 
 # VmRSS, and what it is made of: anonymous (the Go heap, stacks) and file pages mapped (the journal's index)
 rss() { awk '/^VmRSS/ {r=$2} /^RssAnon/ {a=$2} /^RssFile/ {f=$2} END {printf "%.1fMiB (anon %.1f, file %.1f)", r/1024, a/1024, f/1024}' "/proc/$1/status"; }
@@ -133,13 +107,20 @@ drain 300
 idle "after the constant rate"
 echo "-- bare handler"
 "$tmp/loadgen" -url "http://$BARE_ADDR/" -rate "$RATE" -duration "$RATE_DURATION" -payload "$PAYLOAD" -secret $SECRET -prefix bare
+if [ -n "${BASELINE:-}" ]; then
+  echo "-- baseline $BASELINE"
+  "$tmp/loadgen" -url "http://$BASE_ADDR/event_handler" -rate "$RATE" -duration "$RATE_DURATION" \
+    -payload "$PAYLOAD" -secret $SECRET -prefix base -pid $BPID
+fi
 
-echo "== throughput: wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION, $ROUNDS rounds of bare then listener =="
+echo "== throughput: wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION, $ROUNDS rounds of $targets =="
 sig="sha256=$(openssl dgst -sha256 -hmac $SECRET -r "$PAYLOAD" | cut -d' ' -f1)"
 : >"$tmp/ratios"
+: >"$tmp/base-ratios"
 for round in $(seq "$ROUNDS"); do
-  for target in bare listener; do
+  for target in $targets; do
     url=http://$BARE_ADDR/; [ $target = listener ] && url=http://$LISTEN_ADDR/event_handler
+    [ $target = baseline ] && url=http://$BASE_ADDR/event_handler
     out=$tmp/wrk-$target-$round.out
     PAYLOAD=$PAYLOAD SIGNATURE=$sig RUN=wrk-$target-$round wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_DURATION" --latency \
       -s bench/listen/deliveries.lua "$url" >"$out"
@@ -149,10 +130,15 @@ for round in $(seq "$ROUNDS"); do
   b=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk-bare-$round.out")
   l=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk-listener-$round.out")
   awk -v l="$l" -v b="$b" 'BEGIN {printf "%.1f\n", 100*l/b}' | tee -a "$tmp/ratios" | sed 's/^/   ratio listener\/bare: /; s/$/%/'
+  if [ -n "${BASELINE:-}" ]; then
+    o=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk-baseline-$round.out")
+    awk -v l="$l" -v o="$o" 'BEGIN {printf "%.1f\n", 100*l/o}' | tee -a "$tmp/base-ratios" | sed 's/^/   ratio listener\/baseline: /; s/$/%/'
+  fi
   # The next bare round must not share the CPU with the listener's backlog.
   [ "$round" -lt "$ROUNDS" ] && drain 300
 done
 echo "throughput ratio listener/bare, median of $ROUNDS rounds: $(sort -n "$tmp/ratios" | awk '{r[NR]=$1} END {print r[int((NR+1)/2)]}')% (rounds: $(xargs <"$tmp/ratios"))"
+[ -n "${BASELINE:-}" ] && echo "throughput ratio listener/baseline, median: $(sort -n "$tmp/base-ratios" | awk '{r[NR]=$1} END {print r[int((NR+1)/2)]}')% (rounds: $(xargs <"$tmp/base-ratios"))"
 
 echo "== idle after the burst =="
 drain 300
