@@ -13,18 +13,27 @@ import (
 const maxConnections = 256
 
 // limitListener accepts a connection only while fewer than its capacity are
-// open.
+// open. When they are all taken it has the server close its idle ones
+// (crowded): a client's pool of kept-alive connections would otherwise keep
+// every new one waiting.
 type limitListener struct {
 	net.Listener
-	slots chan struct{}
+	slots   chan struct{}
+	crowded func(bool)
 }
 
-func limitConnections(l net.Listener, n int) net.Listener {
-	return &limitListener{Listener: l, slots: make(chan struct{}, n)}
+func limitConnections(l net.Listener, n int, crowded func(bool)) net.Listener {
+	return &limitListener{Listener: l, slots: make(chan struct{}, n), crowded: crowded}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
-	l.slots <- struct{}{}
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		l.crowded(true)
+		l.slots <- struct{}{}
+		l.crowded(false)
+	}
 	c, err := l.Listener.Accept()
 	if err != nil {
 		<-l.slots

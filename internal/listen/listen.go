@@ -224,7 +224,10 @@ func Run(ctx context.Context, o Options) error {
 	}
 	w.start()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(limitConnections(ln, maxConnections)) }()
+	// Crowded, the server closes idle connections and answers without
+	// keep-alive until a connection is free again.
+	crowded := func(c bool) { srv.SetKeepAlivesEnabled(!c) }
+	go func() { serveErr <- srv.Serve(limitConnections(ln, maxConnections, crowded)) }()
 	ready.Store(true)
 	o.Log.Info("listening", "addr", ln.Addr().String(), "path", o.Path, "exec", o.Exec != nil,
 		"create_on_merge", !o.NoCreateOnMerge, "state_dir", o.StateDir)

@@ -234,3 +234,46 @@ func (s *checkStore) Append(ctx context.Context, d *store.Delivery) (bool, error
 	}
 	return s.Store.Append(ctx, d)
 }
+
+// TestKeptAliveConnectionsDoNotStarveNewOnes: with every connection slot
+// held by a client's idle kept-alive connections, a new client is still
+// served.
+func TestKeptAliveConnectionsDoNotStarveNewOnes(t *testing.T) {
+	addrc := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{
+			Addr: "127.0.0.1:0", Insecure: true, StateDir: t.TempDir(), NoCreateOnMerge: true,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Ready: func(a net.Addr) { addrc <- a },
+		})
+	}()
+	defer func() { cancel(); <-done }()
+	addr := (<-addrc).String()
+	pool := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * maxConnections}}
+	defer pool.CloseIdleConnections()
+	// Take every slot: maxConnections requests at once open as many
+	// connections, which then stay idle in the pool.
+	var conns sync.WaitGroup
+	for range maxConnections {
+		conns.Add(1)
+		go func() {
+			defer conns.Done()
+			resp, err := pool.Get("http://" + addr + "/healthz")
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	conns.Wait()
+	fresh := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
+	for i := range 3 {
+		resp, err := fresh.Get("http://" + addr + "/healthz")
+		if err != nil {
+			t.Fatalf("new client %d, with the pool's connections idle: %v", i, err)
+		}
+		resp.Body.Close()
+		fresh.CloseIdleConnections()
+	}
+}

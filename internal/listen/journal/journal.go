@@ -22,6 +22,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -82,8 +83,10 @@ type Journal struct {
 	dbMu   sync.RWMutex
 	db     *bolt.DB
 	broken bool // a write failed: reopen before the next
-	path   string
-	file   os.FileInfo // the file opened, to notice it was deleted or replaced
+	// writing counts the writes in progress.
+	writing atomic.Int32
+	path    string
+	file    os.FileInfo // the file opened, to notice it was deleted or replaced
 	// openSeq is the last job number of the previous run: jobs up to it are
 	// Recovered.
 	openSeq uint64
@@ -264,7 +267,15 @@ func (j *Journal) update(size int, fn func(*bolt.Tx) error) error {
 	}
 	if err == nil {
 		j.dbMu.RLock()
-		err = j.db.Batch(fn)
+		// Alone, a write commits at once; with others in flight it joins
+		// the next shared transaction (DB.Batch waits up to maxBatchDelay
+		// for company, which a lone write need not).
+		if j.writing.Add(1) == 1 {
+			err = j.db.Update(fn)
+		} else {
+			err = j.db.Batch(fn)
+		}
+		j.writing.Add(-1)
 		if err != nil && !errors.Is(err, berrors.ErrDatabaseNotOpen) {
 			j.dbMu.RUnlock()
 			j.dbMu.Lock()
