@@ -58,7 +58,7 @@ func NewCmdCompletion(f *cmdutil.Factory) *cobra.Command {
 		DisableFlagsInUseLine: true,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return cmdutil.Usagef("expected one shell (%s), got %d argument(s)", strings.Join(completionShells, ", "), len(args))
+				return cmdutil.ArgCountError(c, 1, 1, len(args))
 			}
 			return nil
 		},
@@ -127,7 +127,7 @@ func completeEnvironments(f *cmdutil.Factory) cobra.CompletionFunc {
 		// __complete skips the pre-run hooks; flags from DEPLOYCTL_* and the
 		// config file (a repo: default, say) still count.
 		configFlag, _ := c.Flags().GetString("config")
-		_ = applyConfig(c, f, configFlag)
+		_ = applyConfig(c, f, configFlag, nil)
 		repoFlag, _ := c.Flags().GetString("repo")
 
 		ctx, cancel := context.WithTimeout(cmdutil.ContextOf(c), completionTimeout)

@@ -3,9 +3,11 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -20,7 +22,11 @@ import (
 // order, DEPLOYCTL_<FLAG>, the config file's section for this command, and
 // the config file's top level. It runs once, before the command, so
 // commands only ever read their Options.
-func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string) error {
+//
+// warn, when not nil, is told about keys of the config file that are no
+// command's flag or section (a typo such as "limt: 5" is otherwise silently
+// ignored).
+func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string, warn io.Writer) error {
 	v := viper.New()
 	path, explicit := configFlag, configFlag != ""
 	if !explicit {
@@ -33,7 +39,10 @@ func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string) error 
 	if !explicit {
 		dir := f.Getenv("XDG_CONFIG_HOME")
 		if dir == "" {
-			home, _ := os.UserHomeDir()
+			home := f.Getenv("HOME")
+			if home == "" {
+				home, _ = os.UserHomeDir()
+			}
 			dir = filepath.Join(home, ".config")
 		}
 		path = filepath.Join(dir, "deployctl", "config.yaml")
@@ -44,6 +53,11 @@ func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string) error 
 		var notFound *fs.PathError
 		if explicit || !errors.As(err, &notFound) {
 			return cmdutil.Usagef("config file %s: %v", path, err)
+		}
+	}
+	if warn != nil && v.ConfigFileUsed() != "" {
+		for _, key := range unknownKeys(c.Root(), v.AllKeys()) {
+			fmt.Fprintf(warn, "warning: %s: unknown key %q (not a flag or command of deployctl); it is ignored\n", path, key)
 		}
 	}
 	section := configSection(c)
@@ -83,6 +97,47 @@ func applyConfig(c *cobra.Command, f *cmdutil.Factory, configFlag string) error 
 		return &cmdutil.UsageError{Err: errors.Join(errs...)}
 	}
 	return cmdutil.CheckEmptyFlags(c)
+}
+
+// unknownKeys are the config file's keys (viper's, lower case, dotted for
+// sections) that name neither a flag of some command, at the top level, nor
+// a flag of the command whose section holds them.
+func unknownKeys(root *cobra.Command, keys []string) []string {
+	anyFlag := map[string]bool{}
+	sections := map[string]*cobra.Command{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(fl *pflag.Flag) { anyFlag[fl.Name] = true })
+		c.PersistentFlags().VisitAll(func(fl *pflag.Flag) { anyFlag[fl.Name] = true })
+		if s := configSection(c); s != "" {
+			sections[s] = c
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	var out []string
+	for _, key := range keys {
+		i := strings.LastIndex(key, ".")
+		if i < 0 {
+			if !anyFlag[key] {
+				out = append(out, key)
+			}
+			continue
+		}
+		c, ok := sections[key[:i]]
+		if !ok {
+			out = append(out, key)
+			continue
+		}
+		name := key[i+1:]
+		if c.Flags().Lookup(name) == nil && c.InheritedFlags().Lookup(name) == nil && root.PersistentFlags().Lookup(name) == nil {
+			out = append(out, key)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // configSection is the config file's key for c's own settings: "create",

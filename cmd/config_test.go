@@ -65,3 +65,22 @@ func TestConfigPrecedence(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigTypoWarns: a config key that is no flag or command is named on
+// stderr with the file, not silently ignored; the command still runs.
+func TestConfigTypoWarns(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.GH.SeedDeployments("octo/demo", 1)
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte("limt: 5\nlimit: 1\ncreate:\n  tsk: x\n  task: deploy\nstatus:\n  set:\n    log-url: https://ci.example.com\n    colour: red\nnosuch:\n  a: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.Run("list --json id --jq '.[].id' --config " + cfg).WantExit(0).WantOut("1\n")
+	want := ""
+	for _, key := range []string{"create.tsk", "limt", "nosuch.a", "status.set.colour"} {
+		want += "warning: " + cfg + ": unknown key \"" + key + "\" (not a flag or command of deployctl); it is ignored\n"
+	}
+	if s.Err != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", s.Err, want)
+	}
+}

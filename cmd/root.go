@@ -62,7 +62,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
-			if err := applyConfig(c, f, configFile); err != nil {
+			if err := applyConfig(c, f, configFile, f.IOStreams.ErrOut); err != nil {
 				return err
 			}
 			if f.HTTPTimeout <= 0 {

@@ -16,11 +16,13 @@ import (
 type APIOptions struct {
 	// Context is the command's (set in RunE from ContextOf): Ctrl-C
 	// cancels it.
-	Context  context.Context
-	IO       *iostreams.IOStreams
-	Getenv   func(string) string
-	Now      func() time.Time
-	RepoFlag string
+	Context context.Context
+	IO      *iostreams.IOStreams
+	Getenv  func(string) string
+	// LookupEnv tells set-but-empty from unset (GH_PAGER=""); may be nil.
+	LookupEnv func(string) (string, bool)
+	Now       func() time.Time
+	RepoFlag  string
 	// BaseRepo resolves the repository (after flags and config are applied).
 	BaseRepo func() (repository.Repository, error)
 	// Client builds the API client for a host.
@@ -29,7 +31,7 @@ type APIOptions struct {
 
 // NewAPIOptions takes the dependencies from the Factory; Bind adds --repo.
 func NewAPIOptions(f *Factory) APIOptions {
-	return APIOptions{Context: context.Background(), IO: f.IOStreams, Getenv: f.Getenv, Now: f.Now, Client: f.Client}
+	return APIOptions{Context: context.Background(), IO: f.IOStreams, Getenv: f.Getenv, LookupEnv: f.Lookup, Now: f.Now, Client: f.Client}
 }
 
 // Bind adds -R/--repo to c and makes BaseRepo read it.

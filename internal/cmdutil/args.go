@@ -2,26 +2,53 @@ package cmdutil
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
 
+// Every argument-count error is worded one way, naming the arguments as
+// the command's Use line does:
+//
+//	unexpected argument "main": deployctl create takes no arguments
+//	deployctl get takes 1 argument(s) (<deployment-id>), got 0
+//	deployctl status set takes 1 to 2 argument(s) ([<deployment-id>] <state>), got 3
+
 // NoArgs refuses positional arguments with a usage error.
 func NoArgs(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return Usagef("unexpected argument %q", args[0])
+		return Usagef("unexpected argument %q: %s takes no arguments", args[0], c.CommandPath())
 	}
 	return nil
 }
 
 // ExactArgs wants n positional arguments named in the command's Use.
 func ExactArgs(n int) cobra.PositionalArgs {
+	return RangeArgs(n, n)
+}
+
+// RangeArgs wants min to max positional arguments named in the command's Use.
+func RangeArgs(min, max int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
-		if len(args) != n {
-			return Usagef("%s takes %d argument(s), got %d", c.CommandPath(), n, len(args))
+		if len(args) < min || len(args) > max {
+			return ArgCountError(c, min, max, len(args))
 		}
 		return nil
 	}
+}
+
+// ArgCountError is the usage error for got arguments where min to max were
+// wanted.
+func ArgCountError(c *cobra.Command, min, max, got int) error {
+	count := strconv.Itoa(min)
+	if max != min {
+		count += " to " + strconv.Itoa(max)
+	}
+	names := ""
+	if _, rest, ok := strings.Cut(c.Use, " "); ok {
+		names = " (" + strings.TrimSpace(strings.ReplaceAll(rest, "[flags]", "")) + ")"
+	}
+	return Usagef("%s takes %s argument(s)%s, got %d", c.CommandPath(), count, names, got)
 }
 
 // DeploymentIDArg wants one argument, a deployment ID, and parses it into

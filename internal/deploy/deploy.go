@@ -32,7 +32,7 @@ type Deployment struct {
 	Creator        string          `json:"creator"`
 	CreatedAt      time.Time       `json:"createdAt"`
 	UpdatedAt      time.Time       `json:"updatedAt"`
-	State          string          `json:"state"` // of the latest status; "" when it has none
+	State          string          `json:"state"` // of the latest status; "" when it has none ("none" in JSON)
 	LogURL         string          `json:"logUrl"`
 	EnvironmentURL string          `json:"environmentUrl"`
 	Transient      bool            `json:"transient"`
@@ -41,10 +41,40 @@ type Deployment struct {
 	NodeID         string          `json:"nodeId"`
 }
 
+// StateNone is the state of a deployment without any status, in tables
+// and JSON alike.
+const StateNone = "none"
+
 // Detail is a deployment with its statuses, newest first.
 type Detail struct {
 	Deployment
 	Statuses []status.Status `json:"statuses"`
+}
+
+// deploymentJSON is Deployment without its MarshalJSON.
+type deploymentJSON Deployment
+
+// MarshalJSON writes State "none" for a deployment without statuses, as
+// the tables show it.
+func (d Deployment) MarshalJSON() ([]byte, error) {
+	j := deploymentJSON(d)
+	if j.State == "" {
+		j.State = StateNone
+	}
+	return json.Marshal(j)
+}
+
+// MarshalJSON keeps the statuses (Deployment's MarshalJSON would be
+// promoted and drop them).
+func (d Detail) MarshalJSON() ([]byte, error) {
+	j := struct {
+		deploymentJSON
+		Statuses []status.Status `json:"statuses"`
+	}{deploymentJSON(d.Deployment), d.Statuses}
+	if j.State == "" {
+		j.State = StateNone
+	}
+	return json.Marshal(j)
 }
 
 // applyLatest copies the latest status's state and URLs onto d.
@@ -239,6 +269,14 @@ func Get(ctx context.Context, c *ghapi.Client, repo repository.Repository, id in
 	}
 	if len(statuses) > 0 {
 		out.applyLatest(&statuses[0])
+		// GitHub shows the last environment URL that was set, also when a
+		// later status (inactive, say) came without one.
+		for _, s := range statuses {
+			if s.EnvironmentURL != "" {
+				out.EnvironmentURL = s.EnvironmentURL
+				break
+			}
+		}
 	}
 	return out, nil
 }

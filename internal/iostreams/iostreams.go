@@ -22,7 +22,11 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	color     bool
-	width     int
+	// colorForced: CLICOLOR_FORCE asks for colour off a terminal too
+	// (gh then colours JSON; tables off a terminal stay plain TSV).
+	colorForced bool
+	width       int
+	pager       *pager
 }
 
 // System reads the process's terminal the way gh does (GH_FORCE_TTY,
@@ -38,6 +42,8 @@ func System() *IOStreams {
 		stderrTTY: term.IsTerminal(os.Stderr),
 		color:     t.IsColorEnabled(),
 		width:     80,
+		// go-gh's rule for CLICOLOR_FORCE (term.IsColorForced is internal).
+		colorForced: os.Getenv("CLICOLOR_FORCE") != "" && os.Getenv("CLICOLOR_FORCE") != "0",
 	}
 	if w, _, err := t.Size(); err == nil && w > 0 {
 		s.width = w
@@ -66,8 +72,12 @@ func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
 // SetColorEnabled is for tests.
 func (s *IOStreams) SetColorEnabled(v bool) { s.color = v }
 
-// ColorEnabled reports whether stdout may carry colour.
-func (s *IOStreams) ColorEnabled() bool { return s.color && s.stdoutTTY }
+// SetColorForced is for tests: CLICOLOR_FORCE.
+func (s *IOStreams) SetColorForced(v bool) { s.colorForced = v }
+
+// ColorEnabled reports whether stdout may carry colour: on a terminal, or
+// anywhere with CLICOLOR_FORCE (and colour not turned off).
+func (s *IOStreams) ColorEnabled() bool { return s.color && (s.stdoutTTY || s.colorForced) }
 
 // TerminalWidth is the width tables are fitted to.
 func (s *IOStreams) TerminalWidth() int { return s.width }

@@ -125,7 +125,8 @@ func (e *Exporter) Write(ios *iostreams.IOStreams, data any) error {
 		return jq.EvaluateFormatted(&buf, ios.Out, e.JQ, indent, ios.ColorEnabled())
 	case e.Template != "":
 		return executeTemplate(ios.Out, ios.TerminalWidth(), ios.ColorEnabled(), e.Template, buf.Bytes())
-	case ios.IsStdoutTTY():
+	case ios.IsStdoutTTY() || ios.ColorEnabled():
+		// CLICOLOR_FORCE colours JSON off a terminal too, as gh does.
 		return jsonpretty.Format(ios.Out, &buf, "  ", ios.ColorEnabled())
 	default:
 		_, err := ios.Out.Write(buf.Bytes())

@@ -128,3 +128,25 @@ func TestTemplateFunctions(t *testing.T) {
 		})
 	}
 }
+
+// TestExporterColoursJSONWhenForced: CLICOLOR_FORCE colours JSON off a
+// terminal too, as gh's does; without it a pipe gets plain compact JSON.
+func TestExporterColoursJSONWhenForced(t *testing.T) {
+	for _, forced := range []bool{false, true} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetColorEnabled(true)
+		ios.SetColorForced(forced)
+		e := &Exporter{Fields: []string{"id"}}
+		if err := e.Write(ios, struct {
+			ID int `json:"id"`
+		}{7}); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(out.String(), "\x1b["); got != forced {
+			t.Errorf("forced %v: coloured %v: %q", forced, got, out)
+		}
+		if !forced && out.String() != `{"id":7}`+"\n" {
+			t.Errorf("pipe: %q", out)
+		}
+	}
+}

@@ -165,17 +165,28 @@ func Set(ctx context.Context, c *ghapi.Client, repo repository.Repository, id in
 
 // List returns every status of deployment id, newest first.
 func List(ctx context.Context, c *ghapi.Client, repo repository.Repository, id int64) ([]Status, error) {
+	return ListN(ctx, c, repo, id, 0)
+}
+
+// ListN is List stopped after the newest limit statuses (0: all).
+func ListN(ctx context.Context, c *ghapi.Client, repo repository.Repository, id int64, limit int) ([]Status, error) {
 	var out []Status
 	opts := &github.ListOptions{PerPage: 100}
+	if limit > 0 && limit < opts.PerPage {
+		opts.PerPage = limit
+	}
 	for {
 		page, resp, err := c.REST.Repositories.ListDeploymentStatuses(ctx, repo.Owner, repo.Name, id, opts)
 		if err != nil {
 			return nil, fmt.Errorf("list statuses of deployment %d: %w", id, ghapi.Wrap(err, fmt.Sprintf("deployment %d in %s/%s", id, repo.Owner, repo.Name)))
 		}
 		for _, s := range page {
+			if limit > 0 && len(out) == limit {
+				return out, nil
+			}
 			out = append(out, FromREST(id, s))
 		}
-		if resp.NextPage == 0 {
+		if resp.NextPage == 0 || (limit > 0 && len(out) == limit) {
 			return out, nil
 		}
 		opts.Page = resp.NextPage

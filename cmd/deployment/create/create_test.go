@@ -129,7 +129,7 @@ func TestCreateFlags(t *testing.T) {
 		{name: "both from the environment", line: "create --ref x", env: map[string]string{"DEPLOYCTL_SKIP_CHECKS": "true", "DEPLOYCTL_REQUIRED_CONTEXTS": "a"}, wantErr: "only one of"},
 		{name: "unknown json field", line: "create --ref x --json id,bogus", wantErr: `unknown JSON field: "bogus"`},
 		{name: "jq without json", line: "create --ref x --jq .id", wantErr: "without specifying `--json`"},
-		{name: "positional argument", line: "create main", wantErr: "unexpected argument"},
+		{name: "positional argument", line: "create main", wantErr: `unexpected argument "main": deployctl create takes no arguments`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,6 +53,7 @@ func getRun(opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
+	defer opts.StartPager()()
 	ios := opts.IO
 	if opts.Exporter != nil {
 		return opts.Exporter.Write(ios, d)
@@ -61,7 +62,7 @@ func getRun(opts *GetOptions) error {
 	now := opts.Now()
 	state := d.State
 	if state == "" {
-		state = "none"
+		state = deploy.StateNone
 	}
 	if ios.IsStdoutTTY() {
 		fmt.Fprintf(ios.Out, "%s %s\n", cs.Bold(fmt.Sprintf("Deployment %d", d.ID)), cs.State(state))
@@ -73,6 +74,12 @@ func getRun(opts *GetOptions) error {
 		if d.EnvironmentURL != "" {
 			fmt.Fprintf(ios.Out, "environment url: %s\n", d.EnvironmentURL)
 		}
+		if d.LogURL != "" {
+			fmt.Fprintf(ios.Out, "log url: %s\n", d.LogURL)
+		}
+		if p := string(d.Payload); p != "" && p != "{}" {
+			fmt.Fprintf(ios.Out, "payload: %s\n", p)
+		}
 		fmt.Fprintln(ios.Out)
 		if len(d.Statuses) == 0 {
 			fmt.Fprintln(ios.Out, "No statuses yet")
@@ -80,12 +87,14 @@ func getRun(opts *GetOptions) error {
 		}
 		return shared.StatusTable(ios, now, d.Statuses, "")
 	}
-	// Off a TTY: one key<TAB>value line per field, then the statuses as TSV.
+	// Off a TTY: one key<TAB>value line per field, keys named as the
+	// --json fields, then the statuses as TSV.
 	tp := output.NewTable(ios)
 	for _, kv := range [][2]string{
 		{"id", fmt.Sprint(d.ID)}, {"environment", d.Environment}, {"ref", d.Ref}, {"sha", d.SHA}, {"task", d.Task},
-		{"state", state}, {"creator", d.Creator}, {"created", output.Time(ios, now, d.CreatedAt)},
-		{"description", d.Description}, {"environment_url", d.EnvironmentURL}, {"log_url", d.LogURL},
+		{"state", state}, {"creator", d.Creator}, {"createdAt", output.Time(ios, now, d.CreatedAt)},
+		{"description", d.Description}, {"environmentUrl", d.EnvironmentURL}, {"logUrl", d.LogURL},
+		{"payload", string(d.Payload)},
 	} {
 		tp.AddField(kv[0])
 		tp.AddField(kv[1])

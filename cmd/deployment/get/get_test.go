@@ -1,6 +1,7 @@
 package get_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/MakeNowJust/heredoc"
@@ -32,10 +33,11 @@ func TestGetAndStatuses(t *testing.T) {
 		task	deploy
 		state	success
 		creator	octocat
-		created	2026-01-01T00:00:01Z
+		createdAt	2026-01-01T00:00:01Z
 		description	ship it
-		environment_url	https://staging.example.com
-		log_url	
+		environmentUrl	https://staging.example.com
+		logUrl	
+		payload	{"a":1}
 		status	100002	success	staging	done	octocat	2026-01-01T00:00:04Z
 		status	100001	in_progress	staging		octocat	2026-01-01T00:00:03Z
 	`, s.SHA))
@@ -46,9 +48,33 @@ func TestGetAndStatuses(t *testing.T) {
 		sha: %s  task: deploy
 		description: ship it
 		environment url: https://staging.example.com
+		payload: {"a":1}
 
 		ID      STATE        ENVIRONMENT  DESCRIPTION  CREATOR  CREATED
 		100002  success      staging      done         octocat  about 10 months ago
 		100001  in_progress  staging                   octocat  about 10 months ago
 	`, s.SHA))
+}
+
+// TestGetOutputAgreesWithJSON: a deployment without statuses is "none" in
+// JSON as in the tables; the environment URL is the last one set, as on
+// GitHub, also when a later status had none; a TTY shows the log URL.
+func TestGetOutputAgreesWithJSON(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.Run("create --ref main").WantExit(0)
+	s.Run("get 1 --json state --jq .state").WantExit(0).WantOut("none\n")
+	s.Run("list --json id,state --jq '.[] | [.id, .state] | @tsv'").WantExit(0).WantOut("1\tnone\n")
+	s.Run("list").WantExit(0).WantOut("1\tproduction\tmain\t" + s.SHA[:7] + "\tnone\toctocat\t2026-01-01T00:00:01Z\n")
+
+	s.Run("status set 1 success --environment-url https://shop.example.com --log-url https://ci.example.com/7").WantExit(0)
+	s.Run("status set 1 inactive").WantExit(0)
+	s.Run("get 1 --json state,environmentUrl --jq '[.state, .environmentUrl] | @tsv'").WantExit(0).WantOut("inactive\thttps://shop.example.com\n")
+	s.Run("status set 1 success --log-url https://ci.example.com/8").WantExit(0)
+	s.TTY = true
+	s.Run("get 1").WantExit(0)
+	for _, want := range []string{"environment url: https://shop.example.com\n", "log url: https://ci.example.com/8\n"} {
+		if !strings.Contains(s.Out, want) {
+			t.Errorf("get on a TTY lacks %q:\n%s", want, s.Out)
+		}
+	}
 }

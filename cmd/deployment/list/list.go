@@ -98,6 +98,7 @@ func listRun(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	defer opts.StartPager()()
 	ios := opts.IO
 	if opts.Exporter != nil {
 		return opts.Exporter.Write(ios, deps)
@@ -112,7 +113,7 @@ func listRun(opts *ListOptions) error {
 	for _, d := range deps {
 		state := d.State
 		if state == "" {
-			state = "none"
+			state = deploy.StateNone
 		}
 		tp.AddField(fmt.Sprint(d.ID))
 		tp.AddField(d.Environment)

@@ -132,3 +132,26 @@ func TestListNarrowTerminalKeepsCreated(t *testing.T) {
 		}
 	}
 }
+
+// TestListPagesOnATerminal: on a terminal the list goes through GH_PAGER,
+// else PAGER, as gh; GH_PAGER="" or cat turns it off; a pipe never pages.
+func TestListPagesOnATerminal(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.GH.SeedDeployments("octo/demo", 2, "production")
+	s.TTY = true
+	s.Env["GH_PAGER"] = "sed s/^/paged:/"
+	s.Env["PAGER"] = "sed s/^/wrong:/"
+	s.Run("list").WantExit(0)
+	if lines := strings.Split(strings.TrimSpace(s.Out), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[0], "paged:ID") || !strings.HasPrefix(lines[2], "paged:1 ") {
+		t.Errorf("GH_PAGER: %q", s.Out)
+	}
+	delete(s.Env, "GH_PAGER")
+	s.Run("list --json id --jq '.[].id'").WantExit(0).WantOut("wrong:2\nwrong:1\n")
+	s.Env["GH_PAGER"] = ""
+	s.Run("list --json id --jq '.[].id'").WantExit(0).WantOut("2\n1\n")
+	s.Env["GH_PAGER"] = "cat"
+	s.Run("list --json id --jq '.[].id'").WantExit(0).WantOut("2\n1\n")
+	delete(s.Env, "GH_PAGER")
+	s.TTY = false
+	s.Run("list --json id --jq '.[].id'").WantExit(0).WantOut("2\n1\n")
+}

@@ -17,6 +17,7 @@ import (
 type ListOptions struct {
 	cmdutil.APIOptions
 	DeploymentID int64
+	Limit        int
 	Exporter     *output.Exporter
 }
 
@@ -33,6 +34,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		`),
 		Args: cmdutil.DeploymentIDArg(&opts.DeploymentID),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if opts.Limit < 1 {
+				return cmdutil.Usagef("invalid value for --limit: %d (must be at least 1)", opts.Limit)
+			}
 			opts.Context = cmdutil.ContextOf(c)
 			if runF != nil {
 				return runF(opts)
@@ -41,6 +45,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		},
 	}
 	opts.Bind(f, c)
+	c.Flags().IntVarP(&opts.Limit, "limit", "L", 30, "Maximum number of statuses to list")
 	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(status.Status{}))
 	return c
 }
@@ -50,10 +55,11 @@ func listRun(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	statuses, err := status.List(opts.Context, client, repo, opts.DeploymentID)
+	statuses, err := status.ListN(opts.Context, client, repo, opts.DeploymentID, opts.Limit)
 	if err != nil {
 		return err
 	}
+	defer opts.StartPager()()
 	if opts.Exporter != nil {
 		return opts.Exporter.Write(opts.IO, statuses)
 	}

@@ -47,8 +47,15 @@ func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command 
 			$ deployctl status set failure -d "migrations failed"   # inside an on: deployment workflow
 		`),
 		Args: func(c *cobra.Command, args []string) error {
-			if len(args) < 1 || len(args) > 2 {
-				return cmdutil.Usagef("expected [<deployment-id>] <state>, got %d argument(s)", len(args))
+			if err := cmdutil.RangeArgs(1, 2)(c, args); err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				if _, err := cmdutil.ParseID(args[0]); err == nil {
+					// "status set 1000": the ID without a state.
+					return cmdutil.Usagef("no state given for deployment %s: %s %s <state>, the state one of %s",
+						args[0], c.CommandPath(), args[0], strings.Join(status.StateNames(), ", "))
+				}
 			}
 			return nil
 		},

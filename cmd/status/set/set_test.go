@@ -35,7 +35,9 @@ func TestStatusSetArgs(t *testing.T) {
 		{name: "unknown state", line: "status set 12 done", wantErr: "must be one of error, failure, inactive, in_progress, queued, pending, success"},
 		{name: "bad id", line: "status set x12 success", wantErr: "invalid deployment ID"},
 		{name: "too long", line: "status set 12 success -d " + strings.Repeat("x", 141), wantErr: "at most 140"},
-		{name: "too many args", line: "status set 1 2 success", wantErr: "expected [<deployment-id>] <state>"},
+		{name: "too many args", line: "status set 1 2 success", wantErr: "deployctl status set takes 1 to 2 argument(s) ([<deployment-id>] <state>), got 3"},
+		{name: "an ID and no state", line: "status set 1000", wantErr: "no state given for deployment 1000: deployctl status set 1000 <state>, the state one of error, failure"},
+		{name: "no arguments", line: "status set", wantErr: "takes 1 to 2 argument(s)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
