@@ -42,6 +42,8 @@ type ConditionalCache struct {
 	lru      *list.List // front = most recently used
 	max      int
 	maxBody  int
+	maxTotal int // bodies together
+	total    int
 	hits     int // 304s turned into an answer
 	requests int // conditional requests sent
 }
@@ -58,15 +60,18 @@ type cacheEntry struct {
 const (
 	defaultCacheEntries = 512
 	defaultCacheBody    = 4 << 20
+	defaultCacheTotal   = 32 << 20
 )
 
 // NewConditionalCache holds at most maxEntries answers (least recently used
-// go first; <= 0: 512) of at most 4 MiB each (larger ones are not kept).
+// go first; <= 0: 512) of at most 4 MiB each (larger ones are not kept) and
+// 32 MiB together.
 func NewConditionalCache(maxEntries int) *ConditionalCache {
 	if maxEntries <= 0 {
 		maxEntries = defaultCacheEntries
 	}
-	return &ConditionalCache{entries: map[string]*list.Element{}, lru: list.New(), max: maxEntries, maxBody: defaultCacheBody}
+	return &ConditionalCache{entries: map[string]*list.Element{}, lru: list.New(), max: maxEntries,
+		maxBody: defaultCacheBody, maxTotal: defaultCacheTotal}
 }
 
 // ConditionalStats counts what a cache did.
@@ -105,24 +110,31 @@ func (c *ConditionalCache) put(e *cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[e.key]; ok {
+		c.total -= len(el.Value.(*cacheEntry).body)
 		el.Value = e
 		c.lru.MoveToFront(el)
-		return
+	} else {
+		c.entries[e.key] = c.lru.PushFront(e)
 	}
-	c.entries[e.key] = c.lru.PushFront(e)
-	for c.lru.Len() > c.max {
-		old := c.lru.Back()
-		c.lru.Remove(old)
-		delete(c.entries, old.Value.(*cacheEntry).key)
+	c.total += len(e.body)
+	for c.lru.Len() > c.max || (c.total > c.maxTotal && c.lru.Len() > 1) {
+		c.remove(c.lru.Back())
 	}
+}
+
+// remove forgets one entry. Caller holds c.mu.
+func (c *ConditionalCache) remove(el *list.Element) {
+	e := el.Value.(*cacheEntry)
+	c.lru.Remove(el)
+	delete(c.entries, e.key)
+	c.total -= len(e.body)
 }
 
 func (c *ConditionalCache) drop(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[key]; ok {
-		c.lru.Remove(el)
-		delete(c.entries, key)
+		c.remove(el)
 	}
 }
 

@@ -122,3 +122,19 @@ func TestConditionalAgainstGitHub(t *testing.T) {
 		t.Errorf("counted, not modified = %s, want 1 4", got)
 	}
 }
+
+func TestConditionalCacheBoundsItsBytes(t *testing.T) {
+	c := NewConditionalCache(0)
+	c.maxTotal = 10
+	for i, body := range []string{"aaaa", "bbbb", "cccc"} {
+		c.put(&cacheEntry{key: fmt.Sprint(i), etag: `"x"`, body: []byte(body)})
+	}
+	if c.get("0") != nil || c.get("1") == nil || c.get("2") == nil || c.total != 8 {
+		t.Errorf("after 12 bytes in a 10-byte cache: total %d, oldest kept %v", c.total, c.get("0") != nil)
+	}
+	c.drop("1")
+	c.put(&cacheEntry{key: "2", etag: `"y"`, body: []byte("cc")}) // replaced: its old size no longer counts
+	if c.total != 2 || c.lru.Len() != 1 {
+		t.Errorf("total %d, %d entries", c.total, c.lru.Len())
+	}
+}
