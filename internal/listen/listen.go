@@ -154,9 +154,6 @@ func Run(ctx context.Context, o Options) error {
 	if err := o.defaults(); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(o.StateDir, "logs"), 0o700); err != nil {
-		return err
-	}
 	st := o.Store
 	if st == nil {
 		j, err := journal.Open(o.StateDir)
@@ -165,6 +162,9 @@ func Run(ctx context.Context, o Options) error {
 		}
 		defer j.Close()
 		st = j
+	}
+	if err := os.MkdirAll(filepath.Join(o.StateDir, "logs"), 0o700); err != nil {
+		return err
 	}
 
 	// Bound first: a port in use is an error before anything starts (and

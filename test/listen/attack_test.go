@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 	"testing"
 	"time"
 )
@@ -173,5 +175,29 @@ func TestShutdownBoundedWhenGitHubHangs(t *testing.T) {
 	e.start()
 	if st := latest(e.waitFinal(id, 15*time.Second)); st.State != "error" || !strings.Contains(st.Description, "shut down") {
 		t.Fatalf("after the restart: %+v", st)
+	}
+}
+
+// TestDamagedJournalRefusesToStart (D2): a journal.db that cannot be read
+// (here: emptied) makes the listener exit 1 naming the file and what to
+// do, and it is left as it is.
+func TestDamagedJournalRefusesToStart(t *testing.T) {
+	e := newEnv(t)
+	name := filepath.Join(e.stateDir, "journal.db")
+	if err := os.WriteFile(name, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec_(testbin.Deployctl(t), "listen", "--addr", e.addr, "--state-dir", e.stateDir, "--no-create-on-merge")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "DEPLOYCTL_WEBHOOK_SECRET=" + secret}
+	out, err := cmd.CombinedOutput()
+	if exitCode(err) != 1 || !strings.Contains(string(out), name) || !strings.Contains(string(out), "move it aside") ||
+		strings.Contains(string(out), "goroutine") {
+		t.Fatalf("exit %d:\n%s", exitCode(err), out)
+	}
+	if st, err := os.Stat(name); err != nil || st.Size() != 0 {
+		t.Fatalf("the journal was changed: %v %v", st, err)
+	}
+	if entries, _ := os.ReadDir(e.stateDir); len(entries) != 1 {
+		t.Fatalf("the state directory holds %d entries, want the journal alone", len(entries))
 	}
 }
