@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +20,9 @@ func checkHooks(opts *ListenOptions) error {
 		if err := notify.ValidateURL(u); err != nil {
 			return &cmdutil.UsageError{Err: err}
 		}
+	}
+	if opts.Database != "" && !strings.HasPrefix(opts.Database, "postgres://") && !strings.HasPrefix(opts.Database, "postgresql://") {
+		return cmdutil.Usagef("--database must be a postgres:// URL")
 	}
 	if opts.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(opts.MetricsAddr); err != nil {

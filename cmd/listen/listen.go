@@ -19,6 +19,8 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 	listener "github.com/deployctl/gh-deployctl/internal/listen"
+	"github.com/deployctl/gh-deployctl/internal/listen/river"
+	"github.com/deployctl/gh-deployctl/internal/listen/store"
 	"github.com/deployctl/gh-deployctl/internal/runner"
 )
 
@@ -47,6 +49,7 @@ type ListenOptions struct {
 	LogFormat          string
 	Notify             []string
 	MetricsAddr        string
+	Database           string
 }
 
 // NewCmdListen builds `deployctl listen`.
@@ -108,6 +111,7 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "Log `format`: text or json")
 	fl.StringArrayVar(&opts.Notify, "notify", nil, "Post deployments' start and end to the incoming-webhook `URL` (Slack-compatible; repeatable)")
 	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "Serve Prometheus metrics at /metrics on `HOST:PORT`")
+	fl.StringVar(&opts.Database, "database", "", "Share deliveries and jobs with other listeners in PostgreSQL at `URL` (postgres://...)")
 	return c
 }
 
@@ -157,11 +161,20 @@ func listenRun(opts *ListenOptions) error {
 	logw := listener.NewLogWriter(opts.IO.ErrOut)
 	defer logw.Close()
 	log := listener.NewLogger(logw, opts.LogFormat, slog.LevelInfo)
+	var shared store.Store
 	hooks, stopHooks, err := startHooks(opts, log)
 	if err != nil {
 		return err
 	}
 	defer stopHooks()
+	if opts.Database != "" {
+		st, err := river.Open(opts.Context, river.Options{URL: opts.Database, Deployments: opts.Concurrency, Log: log})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		shared = st
+	}
 	lo := listener.Options{
 		Addr: opts.Addr, Path: opts.Path, Secret: secret, Insecure: opts.InsecureSkipVerify, StateDir: stateDir,
 		Exec: argv, Environment: opts.Environment, Base: opts.Base, NoCreateOnMerge: opts.NoCreateOnMerge,
@@ -170,6 +183,7 @@ func listenRun(opts *ListenOptions) error {
 		Client: func() (*ghapi.Client, error) { return opts.Client("") },
 		Log:    log,
 		Hooks:  hooks,
+		Store:  shared,
 	}
 	err = listener.Run(opts.Context, lo)
 	if errors.Is(err, listener.ErrNoSecret) {

@@ -189,7 +189,7 @@ func Run(ctx context.Context, o Options) error {
 	w := newWorkers(&o, st, client)
 	var ready atomic.Bool
 	h := &intake.Handler{
-		Secret: o.Secret, Insecure: o.Insecure, Rules: o.rules(), Journal: st, Accepted: w.submit, Log: o.Log,
+		Secret: o.Secret, Insecure: o.Insecure, Rules: o.rules(), Journal: st, Accepted: w.accepted(), Log: o.Log,
 	}
 	mux := http.NewServeMux()
 	mux.Handle(o.Path, o.Hooks.observe(w.intake(h)))

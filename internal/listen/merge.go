@@ -177,7 +177,7 @@ func (w *workers) created(j *store.Job, d *deploy.Deployment) {
 		switch {
 		case err != nil:
 			w.log.Error("could not record the new deployment as a job; it runs when its webhook comes", "deployment", d.ID, "err", err)
-		case !dup:
+		case !dup && !store.Feeds(w.j):
 			w.submit(job)
 		}
 	}

@@ -94,6 +94,18 @@ func (w *workers) start() {
 	for _, j := range early {
 		w.submit(j)
 	}
+	if f, ok := w.j.(store.Feeder); ok {
+		f.Feed(w.submit)
+	}
+}
+
+// accepted is what the intake tells of each job it recorded: the workers,
+// unless the store hands out the work itself.
+func (w *workers) accepted() func(*store.Job) {
+	if store.Feeds(w.j) {
+		return nil
+	}
+	return w.submit
 }
 
 // submit takes a journaled job. It never blocks.
