@@ -138,6 +138,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--database: %v", redact(err))
 	}
+	if !strings.Contains(o.URL, "pool_max_conns") {
+		// Held for the listener's life: its liveness lock and River's
+		// LISTEN; for a deploy's length: its lane's lock. The rest is for
+		// deliveries, River's fetches and completions.
+		cfg.MaxConns = int32(o.Deployments + 12)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("--database: %v", redact(err))
