@@ -155,9 +155,8 @@ func TestSeveralListenersOnOneDatabase(t *testing.T) {
 		sha := fmt.Sprintf("%040x", 0xabc000+i)
 		e.gh.MergePullRequest("octo/demo", 100+i, fmt.Sprintf("feature-%d", i), sha, "main", "mona")
 	}
-	var ids []int64
 	for i := range direct {
-		ids = append(ids, e.createDeployment([]string{"staging", "qa"}[i%2], "deploy"))
+		e.createDeployment([]string{"staging", "qa"}[i%2], "deploy")
 	}
 	e.waitFor(60*time.Second, "every deployment to finish", func() bool {
 		ds := e.gh.Deployments("octo/demo")
