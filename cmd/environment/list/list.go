@@ -72,6 +72,11 @@ func listRun(opts *ListOptions) error {
 	}
 	ios := opts.IO
 	if opts.Exporter != nil {
+		for i := range envs {
+			if envs[i].State == "" {
+				envs[i].State = deploy.StateNone // as the table and a deployment's JSON say it
+			}
+		}
 		return opts.Exporter.Write(ios, envs)
 	}
 	if len(envs) == 0 && ios.IsStdoutTTY() {

@@ -85,7 +85,7 @@ func TestEnvironmentsOutput(t *testing.T) {
 	}
 	s.TTY = false
 	s.Run("envs --json name,state,active,latest,url,lock --jq '.[] | [.name, .state, .active.id, .latest.id, .url, .lock] | @tsv'").
-		WantExit(0).WantOut("production\tsuccess\t1\t1\thttps://example.com\t\nqa\t\t\t4\t\t\nstaging\tfailure\t2\t3\thttps://staging.example.com\t\n")
+		WantExit(0).WantOut("production\tsuccess\t1\t1\thttps://example.com\t\nqa\tnone\t\t4\t\t\nstaging\tfailure\t2\t3\thttps://staging.example.com\t\n")
 }
 
 func TestEnvironmentsEmpty(t *testing.T) {
