@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
+	"github.com/deployctl/gh-deployctl/internal/deploy"
 	listener "github.com/deployctl/gh-deployctl/internal/listen"
 	"github.com/deployctl/gh-deployctl/internal/metrics"
 	"github.com/deployctl/gh-deployctl/internal/notify"
@@ -19,6 +20,17 @@ func checkHooks(opts *ListenOptions) error {
 	for _, u := range opts.Notify {
 		if err := notify.ValidateURL(u); err != nil {
 			return &cmdutil.UsageError{Err: err}
+		}
+	}
+	if opts.Poll != 0 && (opts.Poll < time.Second || len(opts.Repos) == 0) {
+		return cmdutil.Usagef("--poll needs a duration of at least 1s and the repositories to poll (-R OWNER/REPO)")
+	}
+	if len(opts.Repos) > 0 && opts.Poll == 0 {
+		return cmdutil.Usagef("-R/--repo names the repositories --poll asks; give --poll too")
+	}
+	for _, r := range opts.Repos {
+		if !deploy.ValidFullName(r) {
+			return cmdutil.Usagef("-R %q is not OWNER/REPO", r)
 		}
 	}
 	if opts.Database != "" && !strings.HasPrefix(opts.Database, "postgres://") && !strings.HasPrefix(opts.Database, "postgresql://") {

@@ -2,6 +2,7 @@ package listen
 
 import (
 	"testing"
+	"time"
 
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 )
@@ -11,14 +12,21 @@ func TestCheckHooks(t *testing.T) {
 		notify  []string
 		metrics string
 		ok      bool
+		poll    time.Duration
+		repos   []string
 	}{
-		{[]string{"https://hooks.slack.com/services/T/B/X", "http://chat.internal/hooks/abc"}, "127.0.0.1:9464", true},
-		{[]string{"hooks.slack.com/services/T/B/X"}, "", false},
-		{[]string{"https://hooks.example/x", "ftp://x/y"}, "", false},
-		{nil, "9464", false},
-		{nil, ":9464", true},
+		{nil, "", true, time.Minute, []string{"octo/a", "octo/b"}},
+		{nil, "", false, time.Minute, nil},
+		{nil, "", false, 0, []string{"octo/a"}},
+		{nil, "", false, 100 * time.Millisecond, []string{"octo/a"}},
+		{nil, "", false, time.Minute, []string{"not-a-repo"}},
+		{[]string{"https://hooks.slack.com/services/T/B/X", "http://chat.internal/hooks/abc"}, "127.0.0.1:9464", true, 0, nil},
+		{[]string{"hooks.slack.com/services/T/B/X"}, "", false, 0, nil},
+		{[]string{"https://hooks.example/x", "ftp://x/y"}, "", false, 0, nil},
+		{nil, "9464", false, 0, nil},
+		{nil, ":9464", true, 0, nil},
 	} {
-		err := checkHooks(&ListenOptions{Notify: tc.notify, MetricsAddr: tc.metrics})
+		err := checkHooks(&ListenOptions{Notify: tc.notify, MetricsAddr: tc.metrics, Poll: tc.poll, Repos: tc.repos})
 		if tc.ok && err != nil {
 			t.Errorf("%v %q: %v", tc.notify, tc.metrics, err)
 		}

@@ -50,6 +50,8 @@ type ListenOptions struct {
 	Notify             []string
 	MetricsAddr        string
 	Database           string
+	Poll               time.Duration
+	Repos              []string
 }
 
 // NewCmdListen builds `deployctl listen`.
@@ -111,6 +113,8 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "Log `format`: text or json")
 	fl.StringArrayVar(&opts.Notify, "notify", nil, "Post deployments' start and end to the incoming-webhook `URL` (Slack-compatible; repeatable)")
 	fl.StringVar(&opts.MetricsAddr, "metrics-addr", "", "Serve Prometheus metrics at /metrics on `HOST:PORT`")
+	fl.DurationVar(&opts.Poll, "poll", 0, "Ask GitHub every `DURATION` instead of taking webhooks (with -R)")
+	fl.StringArrayVarP(&opts.Repos, "repo", "R", nil, "Poll the repository `OWNER/REPO` (repeatable; with --poll)")
 	fl.StringVar(&opts.Database, "database", "", "Share deliveries and jobs with other listeners in PostgreSQL at `URL` (postgres://...)")
 	return c
 }
@@ -184,6 +188,7 @@ func listenRun(opts *ListenOptions) error {
 		Log:    log,
 		Hooks:  hooks,
 		Store:  shared,
+		Poll:   opts.Poll, PollRepos: opts.Repos,
 	}
 	err = listener.Run(opts.Context, lo)
 	if errors.Is(err, listener.ErrNoSecret) {
@@ -219,8 +224,8 @@ func listenSecret(opts *ListenOptions) ([]byte, error) {
 	if s := opts.Getenv("DEPLOYCTL_WEBHOOK_SECRET"); s != "" {
 		return []byte(s), nil
 	}
-	if opts.InsecureSkipVerify {
-		return nil, nil
+	if opts.InsecureSkipVerify || opts.Poll > 0 {
+		return nil, nil // poll mode without a secret takes no webhooks
 	}
 	return nil, &cmdutil.UsageError{Err: listener.ErrNoSecret}
 }

@@ -145,6 +145,7 @@ func newServer(opts Options) (*Server, error) {
 	s.routesGit(s.mux)
 	s.routesActions(s.mux)
 	s.routesUser(s.mux)
+	s.routesPulls(s.mux)
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s, nil
 }

@@ -64,6 +64,7 @@ type Repo struct {
 	commits       map[string]*Commit // by SHA (commits.go); nil until the first Commit
 	gitDB         *gitStore          // git.go
 	actions       *actionsState      // rest_actions.go
+	pulls         []obj              // merged pull requests, oldest first (rest_pulls.go)
 }
 
 type environment struct {

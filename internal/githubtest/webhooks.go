@@ -294,6 +294,7 @@ func (s *Server) MergePullRequest(repo string, number int, headRef, headSHA, bas
 		"commits": 1, "additions": 1, "deletions": 0, "changed_files": 1,
 	}
 	payload := obj{"action": "closed", "number": number, "pull_request": pr, "repository": repoJSON, "sender": author_}
+	r.pulls = append(r.pulls, pr)
 	s.mu.Unlock()
 	s.emit([]event{{"pull_request", payload}})
 }

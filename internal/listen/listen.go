@@ -68,6 +68,10 @@ type Options struct {
 	Ready func(addr net.Addr)
 	// Hooks are told what the listener does (notifications, metrics).
 	Hooks Hooks
+	// Poll, when set, asks GitHub every Poll for PollRepos' deployments and
+	// merged pull requests (poll.go); no secret is needed then.
+	Poll      time.Duration
+	PollRepos []string
 
 	// Seams for tests; zero values take the defaults.
 	ReadHeaderTimeout time.Duration
@@ -99,8 +103,16 @@ func (o *Options) defaults() error {
 	if !strings.HasPrefix(o.Path, "/") || o.Path == "/healthz" || strings.HasPrefix(o.Path, "/logs/") {
 		return fmt.Errorf("--path %q must start with / and not be /healthz or under /logs/", o.Path)
 	}
-	if len(o.Secret) == 0 && !o.Insecure {
+	if len(o.Secret) == 0 && !o.Insecure && o.Poll <= 0 {
 		return ErrNoSecret
+	}
+	if o.Poll > 0 {
+		if len(o.PollRepos) == 0 {
+			return errors.New("--poll needs the repositories to poll (-R OWNER/REPO)")
+		}
+		if o.Poll < time.Second {
+			return fmt.Errorf("--poll %v: at least 1s", o.Poll)
+		}
 	}
 	if o.StateDir == "" {
 		return errors.New("no --state-dir")
@@ -176,7 +188,7 @@ func Run(ctx context.Context, o Options) error {
 	defer ln.Close()
 
 	var client *ghapi.Client
-	if o.Exec != nil || !o.NoCreateOnMerge {
+	if o.Exec != nil || !o.NoCreateOnMerge || o.Poll > 0 {
 		if o.Client == nil {
 			return errors.New("no API client")
 		}
@@ -192,7 +204,10 @@ func Run(ctx context.Context, o Options) error {
 		Secret: o.Secret, Insecure: o.Insecure, Rules: o.rules(), Journal: st, Accepted: w.accepted(), Log: o.Log,
 	}
 	mux := http.NewServeMux()
-	mux.Handle(o.Path, o.Hooks.observe(w.intake(h)))
+	// Poll mode without a secret takes no webhooks.
+	if len(o.Secret) > 0 || o.Insecure {
+		mux.Handle(o.Path, o.Hooks.observe(w.intake(h)))
+	}
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
 		if !ready.Load() {
 			http.Error(rw, "not accepting deliveries", http.StatusServiceUnavailable)
@@ -223,6 +238,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	w.start()
+	if o.Poll > 0 {
+		w.startPolling(ctx)
+	}
 	serveErr := make(chan error, 1)
 	// Crowded, the server closes idle connections and answers without
 	// keep-alive until a connection is free again.

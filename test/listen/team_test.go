@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
@@ -184,4 +186,97 @@ func TestTriggerDrivesAListener(t *testing.T) {
 	if exitCode(err) != 1 || !strings.Contains(out, "\t401\t") {
 		t.Errorf("wrong secret: %v\n%s", err, out)
 	}
+}
+
+// TestPollMode: no webhook, no secret: --poll asks GitHub. A deployment
+// that existed at the first start is history; one created while polling
+// runs, and so does a merged pull request's; an idle stretch sends only
+// conditional requests, each answered 304 (none counted against the rate
+// limit).
+func TestPollMode(t *testing.T) {
+	e := newEnv(t)
+	old := e.createDeployment("production", "deploy") // before the first start: history
+	cmd := exec.Command(testbin.Deployctl(t), "listen", "--addr", e.addr, "--state-dir", e.stateDir,
+		"--exec", filepath.Join(e.work, "deploy.sh"), "--poll", "1s", "-R", "octo/demo")
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
+		"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken, "WORK=" + e.work,
+	}
+	stderr := &syncBuffer{}
+	cmd.Stderr, cmd.Stdout = stderr, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			t.Logf("listener stderr:\n%s", stderr.String())
+		}
+	})
+	e.waitFor(10*time.Second, "the baseline", func() bool {
+		_, err := os.Stat(filepath.Join(e.stateDir, "poll.json"))
+		return err == nil
+	})
+	// No webhook path without a secret.
+	if code := e.post("deployment", "11111111-2222-3333-4444-555555555555", "application/json", "", []byte("{}")); code != http.StatusNotFound {
+		t.Errorf("the webhook path answered %d in poll mode without a secret, want 404", code)
+	}
+
+	created := time.Now()
+	id := e.createDeployment("staging", "deploy")
+	e.waitFor(10*time.Second, "the new deployment's command to start", func() bool {
+		_, err := os.Stat(filepath.Join(e.work, fmt.Sprintf("out-%d", id)))
+		return err == nil
+	})
+	t.Logf("creation to command start: %v (interval 1s)", time.Since(created).Round(10*time.Millisecond))
+	if d := e.waitFinal(id, 15*time.Second); latest(d).State != "success" {
+		t.Errorf("polled deployment: %v", states(d))
+	}
+	e.gh.MergePullRequest("octo/demo", 9, "feature-9", headSHA, "main", "mona")
+	var merged int64
+	e.waitFor(15*time.Second, "the merged pull request's deployment", func() bool {
+		for _, d := range e.gh.Deployments("octo/demo") {
+			if d.SHA == headSHA {
+				merged = d.ID
+			}
+		}
+		return merged != 0
+	})
+	if d := e.waitFinal(merged, 15*time.Second); latest(d).State != "success" {
+		t.Errorf("merged pull request's deployment: %v", states(d))
+	}
+	if d := e.deployment(old); len(d.Statuses) != 0 {
+		t.Errorf("the deployment from before the first start was run: %v", states(d))
+	}
+	if _, err := os.Stat(filepath.Join(e.work, fmt.Sprintf("out-%d", old))); err == nil {
+		t.Error("the deployment from before the first start ran")
+	}
+	for _, d := range e.gh.Deployments("octo/demo") {
+		if runs := strings.Count(stderr.String(), fmt.Sprintf("deployment=%d environment=", d.ID)); d.ID != old && runs == 0 {
+			t.Errorf("deployment %d not in the log", d.ID)
+		}
+	}
+
+	// Idle: a few polls, each a 304.
+	time.Sleep(1500 * time.Millisecond) // the statuses posted above are seen once
+	before, usage := len(e.gh.Requests()), e.gh.RateUsage()
+	time.Sleep(3500 * time.Millisecond)
+	idle := e.gh.Requests()[before:]
+	if len(idle) < 4 {
+		t.Fatalf("%d requests in 3.5 s of polling every 1s", len(idle))
+	}
+	for _, r := range idle {
+		if r.Method != http.MethodGet || r.Status != http.StatusNotModified || r.Header.Get("If-None-Match") == "" {
+			t.Errorf("idle poll: %s %s answered %d (If-None-Match %q), want a conditional GET answered 304",
+				r.Method, r.Path, r.Status, r.Header.Get("If-None-Match"))
+		}
+	}
+	if now := e.gh.RateUsage(); now.Counted() != usage.Counted() {
+		t.Errorf("idle polls counted %d against the rate limit", now.Counted()-usage.Counted())
+	}
+	t.Logf("idle: %d requests in 3.5 s for one repository (%.0f an hour), %d counted", len(idle),
+		float64(len(idle))*3600/3.5, e.gh.RateUsage().Counted()-usage.Counted())
 }
