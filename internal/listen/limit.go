@@ -7,10 +7,10 @@ import (
 
 // maxConnections bounds the connections served at once; more wait in the
 // kernel's accept queue. GitHub opens one per delivery and answers come in
-// milliseconds, so a few hundred is far more than a busy organisation
+// milliseconds, so a thousand is far more than a busy organisation
 // needs, and it bounds what idle or slow connections cost (each one's
 // goroutine and buffers) whoever opens them.
-const maxConnections = 256
+const maxConnections = 1024
 
 // limitListener accepts a connection only while fewer than its capacity are
 // open. When they are all taken it has the server close its idle ones
