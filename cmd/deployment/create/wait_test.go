@@ -2,6 +2,8 @@ package create_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -100,4 +102,26 @@ func TestCreateWait(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A top-level timeout in the config file (or DEPLOYCTL_TIMEOUT) is for every command with --timeout: create
+// without --wait ignores it; create's own section or the command line is refused.
+func TestCreateTimeoutFromElsewhere(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	dir := filepath.Join(s.Env["XDG_CONFIG_HOME"], "deployctl")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(yaml string) {
+		if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("timeout: 5m\n")
+	s.Run("create --ref main --skip-checks").WantExit(0).WantOut("1\n")
+	s.Env["DEPLOYCTL_TIMEOUT"] = "5m"
+	s.Run("create --ref main --skip-checks").WantExit(0).WantOut("2\n")
+	delete(s.Env, "DEPLOYCTL_TIMEOUT")
+	write("create:\n  timeout: 5m\n")
+	s.Run("create --ref main --skip-checks").WantExit(cmdutil.ExitUsage).WantErrContains("--timeout needs --wait")
 }

@@ -143,11 +143,13 @@ func (a *After) AddFlags(c *cobra.Command) {
 }
 
 // Check refuses --interval or --timeout without --wait, and bad durations:
-// usage errors, in RunE.
+// usage errors, in RunE. A value from DEPLOYCTL_TIMEOUT or the config
+// file's top level is meant for every command with the flag (run's and the
+// listener's --timeout too): without --wait it is ignored.
 func (a *After) Check(c *cobra.Command) error {
 	if !a.Wait {
 		for _, name := range []string{"interval", "timeout"} {
-			if c.Flags().Changed(name) {
+			if src := cmdutil.FlagSource(c, name); src == cmdutil.FromCommandLine || src == cmdutil.FromConfigSection {
 				return cmdutil.Usagef("--%s needs --wait", name)
 			}
 		}
