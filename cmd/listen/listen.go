@@ -97,7 +97,7 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 	fl := c.Flags()
 	fl.StringVar(&opts.Addr, "addr", listener.DefaultAddr, "Listen on `HOST:PORT`")
 	fl.StringVar(&opts.Path, "path", listener.DefaultPath, "Receive webhooks on this URL `path`")
-	fl.StringVar(&opts.Secret, "secret", "", "Webhook `secret` (also DEPLOYCTL_WEBHOOK_SECRET)")
+	fl.StringVar(&opts.Secret, "secret", "", "Webhook `secret` (visible to local users on a command line: prefer --secret-file or DEPLOYCTL_WEBHOOK_SECRET)")
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "Read the webhook secret from `FILE`")
 	fl.BoolVar(&opts.InsecureSkipVerify, "insecure-skip-verify", false, "Accept deliveries without checking their signature")
 	fl.StringVar(&opts.StateDir, "state-dir", "", "Keep the journal and deploy logs in `DIR` (default $XDG_STATE_HOME/deployctl/listen)")
