@@ -258,6 +258,24 @@ func (s *Store) Feed(submit func(*store.Job)) {
 		if err := s.client.Start(context.Background()); err != nil {
 			s.o.Log.Error("could not start taking work from the database", "err", err)
 		}
+		go s.purge()
+	}
+}
+
+// purge forgets delivery IDs older than the retention, hourly (River
+// deletes its completed jobs itself), until Close.
+func (s *Store) purge() {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-s.client.Stopped():
+			return
+		}
+		if err := s.PurgeDeliveries(context.Background()); err != nil {
+			s.o.Log.Warn("could not delete old delivery IDs", "err", err)
+		}
 	}
 }
 
