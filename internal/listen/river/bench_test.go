@@ -191,4 +191,3 @@ func pct(lat []time.Duration, p int) float64 {
 	slices.Sort(s)
 	return float64(s[(len(s)-1)*p/100].Microseconds()) / 1000
 }
-
