@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/deployctl/gh-deployctl/internal/lock"
+	"github.com/deployctl/gh-deployctl/internal/testbin"
+)
+
+// Two deployctl processes race for the same lock: exactly one wins, the other exits 1 naming the winner.
+func TestTwoProcessesRaceForALock(t *testing.T) {
+	raced := 0
+	for round := range 3 {
+		u := newUser(t)
+		u.gh.AddTokenFor("alice-token", "alice", true)
+		u.gh.AddTokenFor("bob-token", "bob", true)
+		u.gh.SetLatency(15 * time.Millisecond) // both read "unlocked" before either claims
+		type result struct {
+			who, stdout, stderr string
+			code                int
+		}
+		var wg sync.WaitGroup
+		results := make(chan result, 2)
+		start := make(chan struct{})
+		for _, who := range []string{"alice", "bob"} {
+			c := exec.Command(testbin.Deployctl(t), "lock", "production", "--reason", who+" deploys")
+			for k, v := range u.env {
+				if k != "GH_TOKEN" {
+					c.Env = append(c.Env, k+"="+v)
+				}
+			}
+			c.Env = append(c.Env, "GH_TOKEN="+who+"-token")
+			var out, errOut bytes.Buffer
+			c.Stdout, c.Stderr = &out, &errOut
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				err := c.Run()
+				code := 0
+				var exit *exec.ExitError
+				if errors.As(err, &exit) {
+					code = exit.ExitCode()
+				} else if err != nil {
+					t.Error(err)
+				}
+				results <- result{who, out.String(), errOut.String(), code}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(results)
+		raw, ok := u.gh.Repo("octo/demo").BranchFile(lock.BranchName("production"), lock.File)
+		if !ok {
+			t.Fatal("no lock.json on the lock branch")
+		}
+		var winners, losers []result
+		for r := range results {
+			switch r.code {
+			case 0:
+				winners = append(winners, r)
+			case 1:
+				losers = append(losers, r)
+			default:
+				t.Errorf("round %d: %s exited %d: %s", round, r.who, r.code, r.stderr)
+			}
+		}
+		if len(winners) != 1 || len(losers) != 1 {
+			t.Fatalf("round %d: %d won, %d lost", round, len(winners), len(losers))
+		}
+		w, l := winners[0], losers[0]
+		if w.stdout != "production-branch-deploy-lock\n" || !strings.Contains(string(raw), `"created_by": "`+w.who+`"`) {
+			t.Errorf("round %d: winner %s printed %q; lock.json %s", round, w.who, w.stdout, raw)
+		}
+		if !strings.Contains(l.stderr, "production is locked by "+w.who) || !strings.Contains(l.stderr, w.who+" deploys") {
+			t.Errorf("round %d: the loser (%s) said %q", round, l.who, l.stderr)
+		}
+		claims := 0
+		for _, r := range u.gh.Requests() {
+			if r.Method == "POST" && strings.HasSuffix(r.Path, "/git/refs") {
+				claims++
+			}
+		}
+		if claims == 2 {
+			raced++ // both tried to create the ref: GitHub's 422 decided
+		}
+	}
+	if raced == 0 {
+		t.Error("in no round did both processes try to create the ref; the test did not race")
+	}
+}
