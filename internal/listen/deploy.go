@@ -46,9 +46,9 @@ func (w *workers) queued(j *store.Job, laneBusy bool) {
 
 // admit is the one place a deployment is let run, once its turn came and
 // just before anything runs: it says no, with the final status to post,
-// when the deployment may not run.
-func (w *workers) admit(*store.Job) (ok bool, state status.State, desc string) {
-	return true, "", ""
+// when the deployment may not run (its environment is locked: lock.go).
+func (w *workers) admit(j *store.Job) (ok bool, state status.State, desc string) {
+	return w.lockAdmits(j)
 }
 
 // execute runs the deploy command of a deployment whose turn came, posts

@@ -3,6 +3,7 @@ package listen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -142,7 +143,15 @@ func (w *workers) merge(j *store.Job) {
 				return
 			}
 		}
-		d, err := deploy.Create(ctx, w.c, w.repo(m.Repo), req)
+		var d *deploy.Deployment
+		err := w.mergeLock(ctx, j, log)
+		if errors.Is(err, errMergeLocked) {
+			cancel()
+			return
+		}
+		if err == nil {
+			d, err = deploy.Create(ctx, w.c, w.repo(m.Repo), req)
+		}
 		cancel()
 		if err == nil {
 			log.Info(fmt.Sprintf("created deployment %d of %s to %s", d.ID, deploy.ShortSHA(m.HeadSHA), d.Environment),
