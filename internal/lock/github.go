@@ -168,6 +168,21 @@ func For(locks []Lock, environment string) *Lock {
 	return own
 }
 
+// ByEnvironment returns the lock that applies to each of environments (absent: none), from one List.
+func ByEnvironment(ctx context.Context, c *ghapi.Client, repo repository.Repository, environments []string) (map[string]*Lock, error) {
+	locks, err := List(ctx, c, repo)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*Lock{}
+	for _, env := range environments {
+		if l := For(locks, env); l != nil {
+			out[env] = l
+		}
+	}
+	return out, nil
+}
+
 // Whoami is the login deployctl acts as, for created_by and for "held by someone else": the token's user
 // (GET /user). A GitHub App installation token (the GITHUB_TOKEN of a workflow run) has no user, and GitHub
 // refuses GET /user; inside GitHub Actions the person who triggered the run (GITHUB_ACTOR) then owns what

@@ -71,6 +71,9 @@ func (l *Lock) Expired(now time.Time) bool { return l.ExpiresAt != nil && !now.B
 // HeldBy reports whether login holds the lock (logins compare as GitHub does, ignoring case).
 func (l *Lock) HeldBy(login string) bool { return login != "" && strings.EqualFold(l.CreatedBy, login) }
 
+// LockOwner is who holds the lock (the LOCK column of `environments`).
+func (l *Lock) LockOwner() string { return l.CreatedBy }
+
 // Scope names what the lock covers: the environment, or "every environment".
 func (l *Lock) Scope() string {
 	if l.Global {

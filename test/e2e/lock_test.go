@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/deployctl/gh-deployctl/internal/lock"
+	"github.com/deployctl/gh-deployctl/internal/lock/locktest"
 	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
@@ -93,5 +94,24 @@ func TestTwoProcessesRaceForALock(t *testing.T) {
 	}
 	if raced == 0 {
 		t.Error("in no round did both processes try to create the ref; the test did not race")
+	}
+}
+
+// A lock written the way github/branch-deploy writes it stops `create`.
+func TestBranchDeployLockBlocksCreate(t *testing.T) {
+	u := newUser(t)
+	locktest.WriteAsBranchDeploy(t, u.gh, lock.BranchName("production"), locktest.BranchDeployJSON("production", "monalisa", "hotfix in progress"))
+	r := u.run("", "create", "--ref", "main", "-e", "production")
+	if r.code != 1 || !strings.Contains(r.stderr, "production is locked by monalisa") || !strings.Contains(r.stderr, "hotfix in progress") {
+		t.Fatalf("create on a locked environment: exit %d, %q", r.code, r.stderr)
+	}
+	if n := len(u.gh.Deployments("octo/demo")); n != 0 {
+		t.Errorf("%d deployments created", n)
+	}
+	if r := u.run("", "create", "--ref", "main", "-e", "production", "--ignore-lock"); r.code != 0 {
+		t.Errorf("--ignore-lock: exit %d %s", r.code, r.stderr)
+	}
+	if r := u.run("", "create", "--ref", "main", "-e", "staging"); r.code != 0 {
+		t.Errorf("staging is not locked: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -87,6 +87,9 @@ func createRun(opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := Admit(opts.Context, &opts.APIOptions, client, repo, req.Environment, opts.IgnoreLock); err != nil {
+		return err
+	}
 	d, err := Submit(opts.Context, &opts.APIOptions, client, repo, req)
 	if d == nil {
 		return err // nothing was created

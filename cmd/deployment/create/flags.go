@@ -29,6 +29,8 @@ type Flags struct {
 	AutoMerge        bool
 	RequiredContexts []string
 	SkipChecks       bool
+	// IgnoreLock deploys to a locked environment (Admit).
+	IgnoreLock bool
 	// Transient and Production are nil unless the flag was given: only
 	// then are they sent.
 	Transient  *bool
@@ -73,6 +75,7 @@ func (fl *Flags) AddFlags(c *cobra.Command, omit ...string) {
 	fs.BoolVar(&fl.SkipChecks, "skip-checks", false, "Deploy without checking commit statuses (sends required_contexts: [])")
 	fs.BoolVar(&fl.transient, "transient", false, "Mark the environment as transient (sent only when given)")
 	fs.BoolVar(&fl.production, "production", false, "Mark the environment as a production environment (sent only when given)")
+	fs.BoolVar(&fl.IgnoreLock, "ignore-lock", false, "Deploy even if someone else locked the environment (deployctl lock, branch-deploy's .lock)")
 	cmdutil.AllowEmpty(c, "description")
 }
 

@@ -106,6 +106,9 @@ func (o *Options) Run(plan Planner, wording Wording) error {
 	}
 	// Admission: the deployment to p.Environment is admitted here, before
 	// anything is created.
+	if err := create.Admit(o.Context, &o.APIOptions, client, repo, p.Request.Environment, o.IgnoreLock); err != nil {
+		return err
+	}
 	d, err := create.Submit(o.Context, &o.APIOptions, client, repo, p.Request)
 	if d == nil {
 		return err // nothing was created

@@ -225,6 +225,13 @@ func runRun(opts *RunOptions) error {
 			}
 			// Admission: the deployment to d's environment (or req's) is
 			// admitted here, before anything is created or marked.
+			env := req.Environment
+			if d != nil {
+				env = d.Environment
+			}
+			if err := create.Admit(ctx, &opts.APIOptions, client, repo, env, opts.IgnoreLock); err != nil {
+				return nil, err
+			}
 			if d != nil {
 				return d, nil
 			}

@@ -174,8 +174,8 @@ func TestRun(t *testing.T) {
 		if s.Err != want {
 			t.Errorf("tty=%v stderr:\n%s\nwant:\n%s", tty, s.Err, want)
 		}
-		if n := len(s.GH.Requests()); n != 3 {
-			t.Errorf("%d requests, want 3", n)
+		if n := len(s.GH.Requests()); n != 4 {
+			t.Errorf("%d requests, want 4 (the lock check, create, in_progress, success)", n)
 		}
 	}
 }
@@ -203,15 +203,15 @@ func TestRunNotFound(t *testing.T) {
 	}
 }
 
-// TestRunExisting: --id costs one GET, the event none; the statuses go to
-// the event's repository.
+// TestRunExisting: --id costs one GET, the event none (besides the lock
+// check); the statuses go to the event's repository.
 func TestRunExisting(t *testing.T) {
 	s := cmdtest.NewSession(t)
 	s.Run("create --ref main -e qa").WantExit(0)
 	s.GH.ResetRequests()
 	s.Run("run --id 1 " + sh(`echo "$DEPLOY_ID $DEPLOY_ENVIRONMENT"`)).WantExit(0).WantOut("1 qa\n")
-	if n := len(s.GH.Requests()); n != 3 {
-		t.Errorf("--id: %d requests, want 3", n)
+	if n := len(s.GH.Requests()); n != 4 {
+		t.Errorf("--id: %d requests, want 4", n)
 	}
 	s.Run("run --id 99 -- true").WantExit(1).WantErrContains("404")
 
@@ -220,8 +220,8 @@ func TestRunExisting(t *testing.T) {
 	s.Env["GITHUB_EVENT_PATH"] = deploymentEvent(t, "octo/other", s.GH.Deployments("octo/other")[0].ID, "staging")
 	s.GH.ResetRequests()
 	s.Run("run " + sh(`echo "$DEPLOY_ENVIRONMENT $DEPLOY_PAYLOAD $DEPLOY_DESCRIPTION $DEPLOY_CREATOR"`)).WantExit(0).WantOut(`staging {"k":1} from the event octocat` + "\n")
-	if n := len(s.GH.Requests()); n != 2 {
-		t.Errorf("event: %d requests, want 2", n)
+	if n := len(s.GH.Requests()); n != 3 {
+		t.Errorf("event: %d requests, want 3", n)
 	}
 	if d := s.GH.Deployments("octo/other")[0]; len(d.Statuses) != 2 || d.Statuses[1].State != "success" {
 		t.Fatalf("statuses %+v", d.Statuses)
