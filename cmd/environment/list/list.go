@@ -26,7 +26,7 @@ type ListOptions struct {
 
 // NewCmdList builds `deployctl environments`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{APIOptions: cmdutil.NewAPIOptions(f)}
+	opts := &ListOptions{APIOptions: cmdutil.NewAPIOptions(f), Locks: locksOf}
 	c := &cobra.Command{
 		Use:     "environments",
 		Aliases: []string{"envs"},
@@ -37,7 +37,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			success: short SHA, ref, when, by whom, its environment URL) and its lock.
 
 			Two or three requests for up to 100 environments, whatever their number
-			of deployments.
+			of deployments, and one for the locks (up to 100).
 		`),
 		Example: heredoc.Doc(`
 			$ deployctl environments

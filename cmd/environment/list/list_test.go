@@ -64,8 +64,8 @@ func TestEnvironmentsOutput(t *testing.T) {
 		qa	none						
 		staging	failure	%[1]s	main	2026-01-01T00:00:04Z	octocat	https://staging.example.com	
 	`, sha))
-	if n := len(s.GH.Requests()); n != 2 {
-		t.Errorf("%d requests, want 2", n)
+	if n := len(s.GH.Requests()); n != 3 {
+		t.Errorf("%d requests, want 3 (2 for the environments, 1 for the locks)", n)
 	}
 	s.TTY = true // 80 columns: the URLs give way
 	s.Run("envs").WantExit(0).WantOut(heredoc.Docf(`
