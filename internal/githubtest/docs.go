@@ -87,7 +87,9 @@ func parseDocs(name string) (*docsSpec, error) {
 			for _, o := range ops {
 				multi := map[string]bool{}
 				for _, p := range o.Parameters {
-					if p.In == "path" && p.Multi {
+					// A git ref ("heads/main") always has a slash, though the git refs operations do
+					// not mark {ref} multi-segment as commits/{ref} does.
+					if p.In == "path" && (p.Multi || p.Name == "ref") {
 						multi[p.Name] = true
 					}
 				}
