@@ -115,3 +115,27 @@ func TestBranchDeployLockBlocksCreate(t *testing.T) {
 		t.Errorf("staging is not locked: exit %d %s", r.code, r.stderr)
 	}
 }
+
+// Every command that deletes or deactivates something refuses off a terminal without --yes: exit 2,
+// not a request sent.
+func TestDestructiveCommandsNeedYesOffATerminal(t *testing.T) {
+	u := newUser(t)
+	u.gh.SeedHistory("octo/demo", 6, "production")
+	u.must("lock", "production")
+	for _, args := range [][]string{
+		{"unlock", "production"}, {"unlock", "--global"}, {"deactivate", "1"}, {"delete", "1", "2"},
+		{"prune"}, {"prune", "--delete", "--keep", "0"},
+	} {
+		u.gh.ResetRequests()
+		r := u.run("", args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+			t.Errorf("%v: exit %d, %q", args, r.code, r.stderr)
+		}
+		if n := len(u.gh.Requests()); n != 0 {
+			t.Errorf("%v sent %d requests", args, n)
+		}
+	}
+	if n := len(u.gh.Deployments("octo/demo")); n != 6 {
+		t.Errorf("%d deployments left", n)
+	}
+}
