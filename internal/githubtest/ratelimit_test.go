@@ -43,3 +43,13 @@ func TestContentCreationLimit(t *testing.T) {
 		t.Errorf("answer %v, hits %d", r.header, s.SecondaryLimitHits())
 	}
 }
+
+func TestInjected429(t *testing.T) {
+	s := NewT(t)
+	s.InjectSecondaryLimit(SecondaryLimit{Method: "DELETE", Status: 429, RetryAfter: 5})
+	r := call(t, s, "DELETE", "/repos/octo/demo/deployments/1", nil)
+	mustStatus(t, r, 429)
+	if r.header.Get("Retry-After") != "5" || !strings.Contains(r.json(t)["message"].(string), "secondary rate limit") {
+		t.Errorf("answer %v %s", r.header, r.body)
+	}
+}

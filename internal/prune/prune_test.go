@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -313,5 +316,41 @@ func TestHourlyContentLimit(t *testing.T) {
 	}
 	if last := clk.sleeps[len(clk.sleeps)-1]; last < 50*time.Minute {
 		t.Errorf("the 501st status post in an hour waited %v", last)
+	}
+}
+
+// limitWait follows GitHub's docs: Retry-After; else X-RateLimit-Reset when Remaining is 0; else a minute,
+// doubling; a 403 that is no rate limit is not waited for.
+func TestLimitWait(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	resp := func(status int, body string, h ...string) *http.Response {
+		r := &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
+		for i := 0; i < len(h); i += 2 {
+			r.Header.Set(h[i], h[i+1])
+		}
+		return r
+	}
+	tests := []struct {
+		name    string
+		r       *http.Response
+		attempt int
+		wait    time.Duration
+		limited bool
+	}{
+		{"retry-after", resp(403, `{"message":"You have exceeded a secondary rate limit"}`, "Retry-After", "42"), 1, 42 * time.Second, true},
+		{"429 retry-after", resp(429, `{}`, "Retry-After", "7"), 3, 7 * time.Second, true},
+		{"primary: until the reset", resp(403, `{"message":"API rate limit exceeded"}`, "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "1700000100"), 1, 101 * time.Second, true},
+		{"secondary without headers", resp(403, `{"message":"You have exceeded a secondary rate limit"}`), 1, time.Minute, true},
+		{"then doubling", resp(429, `{}`), 3, 4 * time.Minute, true},
+		{"a 403 of another kind", resp(403, `{"message":"Resource not accessible by integration"}`), 1, 0, false},
+		{"not a limit", resp(422, `{}`), 1, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wait, limited := limitWait(tt.r, tt.attempt, now)
+			if wait != tt.wait || limited != tt.limited {
+				t.Errorf("limitWait = %v %v, want %v %v", wait, limited, tt.wait, tt.limited)
+			}
+		})
 	}
 }
