@@ -187,11 +187,7 @@ func (opts *RunOptions) logURL() string {
 	if opts.LogURL != "" {
 		return opts.LogURL
 	}
-	env := opts.Getenv
-	if env("GITHUB_ACTIONS") == "true" && env("GITHUB_SERVER_URL") != "" && env("GITHUB_REPOSITORY") != "" && env("GITHUB_RUN_ID") != "" {
-		return env("GITHUB_SERVER_URL") + "/" + env("GITHUB_REPOSITORY") + "/actions/runs/" + env("GITHUB_RUN_ID")
-	}
-	return ""
+	return status.ActionsRunURL(opts.Getenv)
 }
 
 func runRun(opts *RunOptions) error {
