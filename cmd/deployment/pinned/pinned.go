@@ -88,6 +88,11 @@ func (o *Options) Run(plan Planner, wording Wording) error {
 	if err != nil {
 		return err
 	}
+	// Admission: the deployment to p.Environment is admitted here, before
+	// anything is created or asked (a locked environment: no question).
+	if err := create.Admit(o.Context, &o.APIOptions, client, repo, p.Request.Environment, o.IgnoreLock); err != nil {
+		return err
+	}
 	ios := o.IO
 	if cmdutil.CanPrompt(ios) && !o.Yes {
 		summary, question := wording(p)
@@ -103,11 +108,6 @@ func (o *Options) Run(plan Planner, wording Wording) error {
 			fmt.Fprintln(ios.ErrOut, "Cancelled: nothing was created.")
 			return &cmdutil.SilentError{Code: cmdutil.ExitUsage}
 		}
-	}
-	// Admission: the deployment to p.Environment is admitted here, before
-	// anything is created.
-	if err := create.Admit(o.Context, &o.APIOptions, client, repo, p.Request.Environment, o.IgnoreLock); err != nil {
-		return err
 	}
 	d, err := create.Submit(o.Context, &o.APIOptions, client, repo, p.Request)
 	if d == nil {
