@@ -143,7 +143,12 @@ func (opts *RunOptions) check(c *cobra.Command) error {
 	if opts.ID != 0 || opts.Event != nil {
 		// Create's flags describe a deployment to create: given for one
 		// that exists, they would be silently ignored.
-		for _, name := range createFlagNames {
+		names := createFlagNames
+		if opts.ID != 0 {
+			// With the event, --ref means "create one instead".
+			names = append([]string{create.FlagRef}, names...)
+		}
+		for _, name := range names {
 			if cmdutil.FlagSource(c, name) >= cmdutil.FromEnv {
 				if opts.ID != 0 {
 					return cmdutil.Usagef("--%s applies only when run creates the deployment, not with --id", name)

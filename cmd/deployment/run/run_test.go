@@ -123,6 +123,8 @@ func TestRunFlags(t *testing.T) {
 		{name: "negative --timeout", line: "run --timeout -1s -- true", wantErr: "--timeout must not be negative"},
 		{name: "bad --id", line: "run --id 0 -- true", wantErr: "invalid deployment ID 0"},
 		{name: "-e with --id", line: "run --id 4 -e staging -- true", wantErr: "--environment applies only when run creates the deployment, not with --id"},
+		{name: "--ref with --id", line: "run --id 4 --ref main -- true", wantErr: "--ref applies only when run creates the deployment, not with --id"},
+		{name: "--ref from the environment with --id", line: "run --id 4 -- true", env: map[string]string{"DEPLOYCTL_REF": "main"}, wantErr: "--ref applies only"},
 		{name: "-e from the environment with --id", line: "run --id 4 -- true", env: map[string]string{"DEPLOYCTL_ENVIRONMENT": "qa"}, wantErr: "--environment applies only"},
 		{name: "--payload with the event", line: "run --payload '{}' -- true", env: map[string]string{"GITHUB_EVENT_PATH": depEvent}, wantErr: "--payload applies only when run creates the deployment; this one comes from GITHUB_EVENT_PATH"},
 		{name: "unreadable event", line: "run -- true", env: map[string]string{"GITHUB_EVENT_PATH": filepath.Join(t.TempDir(), "missing")}, wantErr: "read event file"},
