@@ -36,7 +36,7 @@ func (r Result) Final() (status.State, string) {
 	case r.Outcome == Stopped:
 		state, desc = status.Error, r.stopReason
 	case r.Signal != "":
-		state, desc = status.Error, "Deploy command was killed by signal "+r.Signal
+		state, desc = status.Error, "Deploy command was killed by "+r.Signal
 	default:
 		msg := "unknown error"
 		if r.Err != nil {
@@ -71,6 +71,11 @@ func SignalName(sig os.Signal) string {
 		return "SIGINT"
 	case syscall.SIGTERM:
 		return "SIGTERM"
+	}
+	if s, ok := sig.(syscall.Signal); ok {
+		if name := sysSignalName(s); name != "" {
+			return name
+		}
 	}
 	return sig.String()
 }

@@ -253,7 +253,7 @@ func exitResult(err error) Result {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return Result{Outcome: Failed, Signal: ws.Signal().String(), signo: int(ws.Signal()), ExitCode: -1, Err: err}
+			return Result{Outcome: Failed, Signal: SignalName(ws.Signal()), signo: int(ws.Signal()), ExitCode: -1, Err: err}
 		}
 		return Result{Outcome: Exited, ExitCode: ee.ExitCode()}
 	}

@@ -251,7 +251,7 @@ func TestFinalAndExitStatus(t *testing.T) {
 		{"failure", context.Background(), Spec{Argv: []string{"sh", "-c", "exit 3"}}, status.Failure, "Deploy command exited with status 3 after ", 3},
 		{"timeout", context.Background(), Spec{Argv: []string{"sleep", "30"}, Timeout: 50 * time.Millisecond}, status.Error, "Deploy command timed out after 50ms and was killed", 124},
 		{"stopped", ctx, Spec{Argv: []string{"sleep", "30"}, StopReason: "Shut down"}, status.Error, "Shut down", 143},
-		{"signal", context.Background(), Spec{Argv: []string{"sh", "-c", "kill -KILL $$"}}, status.Error, "Deploy command was killed by signal killed", 137},
+		{"signal", context.Background(), Spec{Argv: []string{"sh", "-c", "kill -KILL $$"}}, status.Error, "Deploy command was killed by SIGKILL", 137},
 		{"not found", context.Background(), Spec{Argv: []string{filepath.Join(dir, "missing")}}, status.Error, "Deploy command could not run: ", 127},
 		{"not in PATH", context.Background(), Spec{Argv: []string{"deployctl-no-such-command"}}, status.Error, "Deploy command could not run: ", 127},
 		{"not executable", context.Background(), Spec{Argv: []string{noexec}}, status.Error, "Deploy command could not run: ", 126},
