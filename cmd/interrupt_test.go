@@ -118,25 +118,31 @@ func TestCtrlCEndsACommandAtOnce(t *testing.T) {
 		t.Errorf("waiting on GitHub: exit %d, stderr %q", code, stderr)
 	}
 
-	// --payload - with stdin a terminal nobody types into.
-	f = hungFactory(t, map[string]string{})
-	stdin, w := io.Pipe()
-	defer w.Close()
-	f.IOStreams.In = stdin
-	f.IOStreams.SetStdinTTY(true)
-	errOut := &syncBuffer{}
-	f.IOStreams.ErrOut = errOut
-	ctx, cancel = context.WithCancelCause(context.Background())
-	go func() {
-		// Interrupt once it says what it waits for.
-		for !strings.Contains(errOut.String(), "Reading the payload (--payload -) from stdin") {
-			time.Sleep(5 * time.Millisecond)
+	// --payload - with stdin a terminal nobody types into, on every
+	// command that takes create's flags.
+	for _, line := range []string{"create --ref main --payload -", "run --ref main --payload - -- true", "rollback production --payload - --yes"} {
+		f = hungFactory(t, map[string]string{})
+		stdin, w := io.Pipe()
+		defer w.Close()
+		f.IOStreams.In = stdin
+		f.IOStreams.SetStdinTTY(true)
+		errOut := &syncBuffer{}
+		f.IOStreams.ErrOut = errOut
+		ctx, cancel = context.WithCancelCause(context.Background())
+		go func() {
+			// Interrupt once it says what it waits for.
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(errOut.String(), "Reading the payload (--payload -) from stdin"); {
+				if time.Now().After(deadline) {
+					return // execute reports the command still running
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			cancel(&cmdutil.InterruptError{Signal: syscall.SIGTERM, Code: 143})
+		}()
+		code, stderr := execute(t, ctx, f, line, 5*time.Second)
+		if code != 143 || !strings.HasSuffix(stderr, "interrupted\n") {
+			t.Errorf("%s, waiting on stdin: exit %d, stderr %q", line, code, stderr)
 		}
-		cancel(&cmdutil.InterruptError{Signal: syscall.SIGTERM, Code: 143})
-	}()
-	code, stderr := execute(t, ctx, f, "create --ref main --payload -", 5*time.Second)
-	if code != 143 || !strings.HasSuffix(stderr, "interrupted\n") {
-		t.Errorf("waiting on stdin: exit %d, stderr %q", code, stderr)
 	}
 }
 

@@ -38,6 +38,7 @@ type Options struct {
 // AddFlags adds the shared flags to c.
 func (o *Options) AddFlags(c *cobra.Command) {
 	o.Flags.AddFlags(c, create.FlagRef, create.FlagEnvironment)
+	o.Flags.Terminal = o.IO // --payload - on a terminal is announced
 	c.Flags().BoolVarP(&o.Yes, "yes", "y", false, "Do not ask for confirmation on a terminal")
 	o.After.AddFlags(c)
 	cmdutil.AddJSONFlags(c, &o.Exporter, output.FieldsOf(deploy.Deployment{}))

@@ -47,6 +47,7 @@ type RunOptions struct {
 // NewCmdRun builds `deployctl run`.
 func NewCmdRun(f *cmdutil.Factory, runF func(*RunOptions) error) *cobra.Command {
 	opts := &RunOptions{APIOptions: cmdutil.NewAPIOptions(f)}
+	opts.Flags.Terminal = f.IOStreams // --payload - on a terminal is announced
 	c := &cobra.Command{
 		Use:   "run [flags] -- <command> [<args>...]",
 		Short: "Run a deploy command and record it as a deployment",
