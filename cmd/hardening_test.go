@@ -180,5 +180,14 @@ func TestEmptyValuesOnReads(t *testing.T) {
 	if n := len(s.GH.Requests()); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
+	// A read's bare --json still lists its fields (the contract), sending
+	// nothing.
+	s.Run("list --json").WantExit(0)
+	if !strings.HasPrefix(s.Out, "Specify one or more comma-separated fields for `--json`:\n  createdAt\n") {
+		t.Errorf("list --json: %q", s.Out)
+	}
+	if n := len(s.GH.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
 	s.Run(`create --ref main -d ""`).WantExit(0).WantOut("1\n")
 }
