@@ -11,7 +11,7 @@ import (
 	"github.com/cli/go-gh/v2/pkg/repository"
 
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
-	"github.com/deployctl/gh-deployctl/internal/ghapi/ghapitest"
+	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
@@ -38,7 +38,7 @@ func TestQueriesMatchGitHubSchema(t *testing.T) {
 func TestListBothPathsAgree(t *testing.T) {
 	gh := githubtest.NewT(t)
 	gh.SeedDeployments("octo/demo", 120, "production", "staging", "qa")
-	c := ghapitest.Client(t, gh)
+	c := ghapitest.Client(t, gh, "")
 	ctx := context.Background()
 	viaGraphQL, err := List(ctx, c, demo, ListOptions{Limit: 110})
 	if err != nil {
@@ -76,7 +76,7 @@ func BenchmarkList(b *testing.B) {
 	defer gh.Close()
 	gh.SeedDeployments("octo/demo", 1000, "production", "staging")
 	gh.SetLatency(50 * time.Millisecond)
-	c := ghapitest.Client(b, gh)
+	c := ghapitest.Client(b, gh, "")
 	ctx := context.Background()
 
 	b.Run("deployctl", func(b *testing.B) {
@@ -116,7 +116,7 @@ func BenchmarkList(b *testing.B) {
 
 func TestCreateGetDelete(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := ghapitest.Client(t, gh)
+	c := ghapitest.Client(t, gh, "")
 	ctx := context.Background()
 	a, err := Create(ctx, c, demo, CreateRequest{Ref: "main", Environment: "staging", Payload: []byte(`"text"`)})
 	if err != nil {

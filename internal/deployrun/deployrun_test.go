@@ -17,7 +17,7 @@ import (
 	"github.com/cli/go-gh/v2/pkg/repository"
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
-	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
@@ -35,16 +35,7 @@ type fixture struct {
 func newFixture(t *testing.T, argv ...string) *fixture {
 	t.Helper()
 	gh := githubtest.NewT(t)
-	tok, err := ghapi.Resolve("github.com", func(k string) string {
-		return map[string]string{"GITHUB_API_URL": gh.URL(), "GH_TOKEN": githubtest.DefaultToken}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := ghapi.NewClient(tok, ghapi.ClientOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := ghapitest.Client(t, gh, "")
 	f := &fixture{gh: gh}
 	f.opts = Options{
 		Client: c, Repo: demo, Argv: argv, LogURL: "https://ci.example.com/run/1",

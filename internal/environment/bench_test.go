@@ -8,7 +8,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
-	"github.com/deployctl/gh-deployctl/internal/ghapi/ghapitest"
+	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 )
 
@@ -27,7 +27,7 @@ func benchServer(b *testing.B) (*githubtest.Server, *ghapi.Client) {
 	}
 	gh.SeedDeployments("octo/demo", 300, envs...)
 	gh.SetLatency(50 * time.Millisecond)
-	return gh, ghapitest.Client(b, gh)
+	return gh, ghapitest.Client(b, gh, "")
 }
 
 func BenchmarkEnvironmentsOverview(b *testing.B) {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
-	"github.com/deployctl/gh-deployctl/internal/ghapi/ghapitest"
+	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
@@ -60,7 +60,7 @@ func TestQueriesMatchGitHubSchema(t *testing.T) {
 
 func TestActive(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := ghapitest.Client(t, gh)
+	c := ghapitest.Client(t, gh, "")
 	ctx := context.Background()
 
 	good := deployTo(t, c, "staging", "main", status.InProgress, status.Success)
@@ -115,7 +115,7 @@ func TestActive(t *testing.T) {
 
 func TestOverview(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := ghapitest.Client(t, gh)
+	c := ghapitest.Client(t, gh, "")
 	ctx := context.Background()
 
 	prod := deployTo(t, c, "production", "main", status.Success)
@@ -171,7 +171,7 @@ func TestOverviewOfManyEnvironmentsAndLocks(t *testing.T) {
 		envs[i] = fmt.Sprintf("env-%03d", i)
 	}
 	gh.SeedDeployments("octo/demo", 260, envs...) // two successful deployments each
-	c := ghapitest.Client(t, gh)
+	c := ghapitest.Client(t, gh, "")
 	gh.ResetRequests()
 	var asked []string
 	got, err := Overview(context.Background(), c, demo, OverviewOptions{Locks: func(_ context.Context, names []string) (map[string]Lock, error) {
@@ -200,7 +200,7 @@ func TestOverviewOfManyEnvironmentsAndLocks(t *testing.T) {
 
 func TestCompareAndDiff(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := ghapitest.Client(t, gh)
+	c := ghapitest.Client(t, gh, "")
 	ctx := context.Background()
 	repo := gh.Repo("octo/demo")
 	base := repo.Branch("main")

@@ -14,28 +14,13 @@ import (
 	"github.com/cli/go-gh/v2/pkg/repository"
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
-	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/listen/store"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
 
 var demo = repository.Repository{Host: "github.com", Owner: "octo", Name: "demo"}
-
-func fakeClient(tb testing.TB, gh *githubtest.Server) *ghapi.Client {
-	tb.Helper()
-	t, err := ghapi.Resolve("github.com", func(k string) string {
-		return map[string]string{"GITHUB_API_URL": gh.URL(), "GH_TOKEN": githubtest.DefaultToken}[k]
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := ghapi.NewClient(t, ghapi.ClientOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
 
 // apiWorkers are workers on a journal, talking to a fake GitHub.
 func apiWorkers(t *testing.T, o Options, st store.Store) (*workers, *githubtest.Server) {
@@ -49,7 +34,7 @@ func apiWorkers(t *testing.T, o Options, st store.Store) (*workers, *githubtest.
 	}
 	o.Concurrency = max(o.Concurrency, 1)
 	w := testWorkersOn(t, o, st)
-	w.c = fakeClient(t, gh)
+	w.c = ghapitest.Client(t, gh, "")
 	return w, gh
 }
 
@@ -164,7 +149,7 @@ func TestRecoveredStatusesNotRepeated(t *testing.T) {
 	}
 	w.j.Close()
 	w, _ = apiWorkers(t, Options{Exec: []string{"true"}}, openJournal(t, dir))
-	w.c = fakeClient(t, gh)
+	w.c = ghapitest.Client(t, gh, "")
 	if err := w.recover(); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
@@ -87,16 +88,7 @@ type fake struct {
 
 func newFake(t *testing.T) *fake {
 	gh := githubtest.NewT(t)
-	tok, err := ghapi.Resolve("github.com", func(k string) string {
-		return map[string]string{"GITHUB_API_URL": gh.URL(), "GH_TOKEN": githubtest.DefaultToken}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := ghapi.NewClient(tok, ghapi.ClientOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := ghapitest.Client(t, gh, "")
 	return &fake{t: t, gh: gh, c: c}
 }
 

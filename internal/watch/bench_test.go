@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/deployctl/gh-deployctl/internal/ghapi/ghapitest"
+	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 	"github.com/deployctl/gh-deployctl/internal/watch/watchtest"
@@ -20,7 +20,7 @@ import (
 func BenchmarkWaitTenMinutesInProgress(b *testing.B) {
 	gh := githubtest.New(githubtest.Options{})
 	defer gh.Close()
-	c := ghapitest.Client(b, gh)
+	c := ghapitest.Client(b, gh, "")
 	ctx := context.Background()
 	var full, nm, polls int
 	for b.Loop() {

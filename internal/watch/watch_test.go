@@ -12,7 +12,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
-	"github.com/deployctl/gh-deployctl/internal/ghapi/ghapitest"
+	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
 	"github.com/deployctl/gh-deployctl/internal/watch/watchtest"
@@ -102,7 +102,7 @@ func TestFollowByIDThroughItsStates(t *testing.T) {
 	for _, final := range []status.State{status.Success, status.Failure, status.Error} {
 		t.Run(string(final), func(t *testing.T) {
 			gh := githubtest.NewT(t)
-			c := ghapitest.Client(t, gh)
+			c := ghapitest.Client(t, gh, "")
 			id := create(t, c, "staging", "main")
 			gh.ResetRequests()
 			clock := watchtest.NewStepClock()
@@ -138,7 +138,7 @@ func TestFollowByIDThroughItsStates(t *testing.T) {
 
 func TestFollowAnEnvironmentBeforeItsDeploymentExists(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := ghapitest.Client(t, gh)
+	c := ghapitest.Client(t, gh, "")
 	repo := gh.Repo("octo/demo")
 	old := repo.Branch("main")
 	other := create(t, c, "production", "main") // another environment: never followed
@@ -172,7 +172,7 @@ func TestFollowAnEnvironmentBeforeItsDeploymentExists(t *testing.T) {
 
 func TestInactiveCountsOnlyAfterASuccess(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := ghapitest.Client(t, gh)
+	c := ghapitest.Client(t, gh, "")
 	replaced := create(t, c, "staging", "main")
 	set(t, c, replaced, status.InProgress)
 	// Between two polls it succeeded and was replaced: the watcher sees inactive first.
@@ -196,7 +196,7 @@ func TestInactiveCountsOnlyAfterASuccess(t *testing.T) {
 
 func TestTimeoutAndErrors(t *testing.T) {
 	gh := githubtest.NewT(t)
-	c := ghapitest.Client(t, gh)
+	c := ghapitest.Client(t, gh, "")
 	id := create(t, c, "staging", "main")
 	set(t, c, id, status.InProgress)
 	gh.ResetRequests()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/listen"
 	"github.com/deployctl/gh-deployctl/internal/pgtest"
@@ -59,22 +60,14 @@ func BenchmarkAcknowledgement(b *testing.B) {
 
 func startListener(b *testing.B, kind string, pg *pgtest.Server) (string, func()) {
 	gh := githubtest.NewT(b)
-	target, err := ghapi.Resolve("github.com", func(k string) string {
-		return map[string]string{"GITHUB_API_URL": gh.URL(), "GH_TOKEN": githubtest.DefaultToken}[k]
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	client, err := ghapi.NewClient(target, ghapi.ClientOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := ghapitest.Client(b, gh, "")
 	log := slog.New(slog.DiscardHandler)
 	o := listen.Options{
 		Addr: "127.0.0.1:0", Secret: []byte("bench"), StateDir: b.TempDir(), Log: log,
 		Client: func() (*ghapi.Client, error) { return client, nil },
 	}
 	var st *Store
+	var err error
 	if kind == "database" {
 		if st, err = Open(context.Background(), Options{URL: pg.NewDatabase(b), Deployments: 1, Log: log}); err != nil {
 			b.Fatal(err)
