@@ -20,6 +20,7 @@ import (
 	"github.com/deployctl/gh-deployctl/internal/ghapitest"
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/status"
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 var demo = repository.Repository{Host: "github.com", Owner: "octo", Name: "demo"}
@@ -153,7 +154,7 @@ func TestSignalDuringCommand(t *testing.T) {
 	f.opts.Signals = sigs
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		waitFile(t, ready)
+		testbin.WaitFile(t, ready, 10*time.Second)
 		cancel()
 		sigs <- syscall.SIGTERM
 	}()
@@ -246,7 +247,7 @@ func TestFinalNotRecorded(t *testing.T) {
 	ready, proceed := filepath.Join(dir, "ready"), filepath.Join(dir, "proceed")
 	f := newFixture(t, "sh", "-c", `touch `+ready+`; while [ ! -e `+proceed+` ]; do sleep 0.02; done`)
 	go func() {
-		waitFile(t, ready)
+		testbin.WaitFile(t, ready, 10*time.Second)
 		f.gh.FailNext(http.MethodPost, "/repos/octo/demo/deployments/", 1, http.StatusNotFound, nil)
 		_ = os.WriteFile(proceed, nil, 0o600)
 	}()
@@ -256,19 +257,5 @@ func TestFinalNotRecorded(t *testing.T) {
 	}
 	if !strings.Contains(f.notes.String(), "deployctl: could not record success for deployment ") {
 		t.Fatalf("notes %q", f.notes.String())
-	}
-}
-
-func waitFile(t *testing.T, name string) {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(name); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Error("the command never started")
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

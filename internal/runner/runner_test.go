@@ -15,6 +15,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/status"
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 func run(t *testing.T, ctx context.Context, script string, spec Spec) (Result, string) {
@@ -173,7 +174,7 @@ func TestSignalForwarded(t *testing.T) {
 	ready, got := filepath.Join(dir, "ready"), filepath.Join(dir, "got")
 	sigs := make(chan os.Signal, 2)
 	go func() {
-		waitFile(t, ready)
+		testbin.WaitFile(t, ready, 10*time.Second)
 		sigs <- syscall.SIGINT
 	}()
 	res := Run(context.Background(), Spec{
@@ -198,7 +199,7 @@ func TestSecondSignalKills(t *testing.T) {
 	ready := filepath.Join(t.TempDir(), "ready")
 	sigs := make(chan os.Signal, 2)
 	go func() {
-		waitFile(t, ready)
+		testbin.WaitFile(t, ready, 10*time.Second)
 		sigs <- syscall.SIGTERM
 		sigs <- syscall.SIGTERM
 	}()
@@ -212,20 +213,6 @@ func TestSecondSignalKills(t *testing.T) {
 	}
 	if d := time.Since(start); d > 30*time.Second {
 		t.Fatalf("took %v", d)
-	}
-}
-
-func waitFile(t *testing.T, name string) {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(name); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Error("the command never started")
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

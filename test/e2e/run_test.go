@@ -115,16 +115,9 @@ func TestRunInterrupted(t *testing.T) {
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := os.Stat(ready); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			_ = c.Process.Kill()
-			t.Fatalf("the command never started\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testbin.WaitFile(t, ready, 30*time.Second) {
+		_ = c.Process.Kill()
+		t.Fatalf("deployctl's stderr:\n%s", stderr.String())
 	}
 	if err := c.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
