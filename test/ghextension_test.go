@@ -100,11 +100,11 @@ func TestGhExtension(t *testing.T) {
 					t.Errorf("%s %s: Authorization %q, want the %s token", r.Method, r.Path, auth, tc.name)
 				}
 			}
-			if len(got) != 2 || got[0] != "POST /repos/octo/demo/deployments" || got[1] != "POST /graphql" {
-				t.Errorf("the fake received %q, want the create then one GraphQL list", got)
+			if len(got) != 3 || got[0] != "POST /graphql" || got[1] != "POST /repos/octo/demo/deployments" || got[2] != "POST /graphql" {
+				t.Errorf("the fake received %q, want the lock check, the create, then one GraphQL list", got)
 			}
-			if len(reqs) > 0 && !strings.Contains(string(reqs[0].Body), `"environment":"staging"`) {
-				t.Errorf("create sent %s", reqs[0].Body)
+			if len(reqs) > 1 && !strings.Contains(string(reqs[1].Body), `"environment":"staging"`) {
+				t.Errorf("create sent %s", reqs[1].Body)
 			}
 		})
 	}
