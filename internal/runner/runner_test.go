@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -268,29 +267,9 @@ func TestLeftoversKilled(t *testing.T) {
 	if res.Outcome != Exited || res.ExitCode != 0 {
 		t.Fatalf("result %+v", res)
 	}
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
+	if pid, gone := testbin.WaitGone(t, pidFile, 5*time.Second); !gone {
+		t.Fatalf("the command's background process %d still runs after the run", pid)
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("the command's background process %d still runs after the run", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// alive reports a process that exists and is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return syscall.Kill(pid, 0) == nil && !errors.Is(err, os.ErrNotExist)
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i > 0 && len(b) > i+2 && b[i+2] != 'Z'
 }
 
 // TestLogKeepsTail (D11): a log with a limit stays under it, keeps what was

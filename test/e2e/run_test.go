@@ -8,9 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -74,29 +72,9 @@ func TestRunTimeoutKillsGroup(t *testing.T) {
 	if st := finalStatus(t, u.gh); st.State != "error" || st.Description != "Deploy command timed out after 300ms and was killed" {
 		t.Fatalf("final status %+v", st)
 	}
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
+	if pid, gone := testbin.WaitGone(t, pidFile, 10*time.Second); !gone {
+		t.Fatalf("grandchild %d still alive", pid)
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	deadline := time.Now().Add(10 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("grandchild %d still alive", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// alive reports a process that exists and is not a zombie (a killed
-// orphan may wait for a PID 1 that does not reap).
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return syscall.Kill(pid, 0) == nil
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i < 0 || len(b) < i+3 || b[i+2] != 'Z'
 }
 
 // TestRunInterrupted: SIGINT to deployctl reaches the command, which
