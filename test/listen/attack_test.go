@@ -162,6 +162,10 @@ func TestShutdownBoundedWhenGitHubHangs(t *testing.T) {
 	l := e.start("--shutdown-grace", "1s", "--concurrency", "1")
 	id := e.createDeployment("production", "block")
 	e.waitState(id, "in_progress", 10*time.Second)
+	e.waitFor(10*time.Second, "the command started", func() bool {
+		_, err := os.Stat(filepath.Join(e.work, fmt.Sprintf("out-%d", id)))
+		return err == nil
+	})
 	e.gh.SetLatency(time.Hour)
 	start := time.Now()
 	l.stop(t, syscall.SIGTERM, 20*time.Second)
