@@ -245,3 +245,69 @@ func TestSeveralListenersOnOneDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestPollersShareADatabase: two listeners in poll mode on one database
+// both find each new deployment and merge; each runs once.
+func TestPollersShareADatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping pollers on PostgreSQL in -short mode")
+	}
+	database := pgtest.Start(t).NewDatabase(t)
+	e := newEnv(t)
+	if err := os.WriteFile(filepath.Join(e.work, "shared.sh"), []byte(sharedScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		addr, state := freeAddr(t), t.TempDir()
+		cmd := exec.Command(testbin.Deployctl(t), "listen", "--addr", addr, "--state-dir", state, "--database", database,
+			"--exec", filepath.Join(e.work, "shared.sh"), "--poll", "1s", "-R", "octo/demo")
+		cmd.Env = []string{
+			"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
+			"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken, "WORK=" + e.work,
+		}
+		stderr := &syncBuffer{}
+		cmd.Stderr, cmd.Stdout = stderr, stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			<-done
+			if t.Failed() {
+				t.Logf("poller stderr:\n%s", stderr.String())
+			}
+		})
+		e.waitFor(30*time.Second, "the poller's baseline", func() bool {
+			_, err := os.Stat(filepath.Join(state, "poll.json"))
+			return err == nil
+		})
+	}
+	ids := []int64{e.createDeployment("staging", "deploy"), e.createDeployment("qa", "deploy")}
+	e.gh.MergePullRequest("octo/demo", 5, "feature-5", headSHA, "main", "mona")
+	e.waitFor(30*time.Second, "the merged pull request's deployment", func() bool {
+		for _, d := range e.gh.Deployments("octo/demo") {
+			if d.SHA == headSHA {
+				ids = append(ids, d.ID)
+				return true
+			}
+		}
+		return false
+	})
+	for _, id := range ids {
+		if d := e.waitFinal(id, 30*time.Second); latest(d).State != "success" {
+			t.Errorf("deployment %d: %v", id, states(d))
+		}
+	}
+	time.Sleep(2 * time.Second) // both pollers have seen everything
+	if n := len(e.gh.Deployments("octo/demo")); n != 3 {
+		t.Errorf("%d deployments, want 3 (the merge created once)", n)
+	}
+	for _, id := range ids {
+		runs, _ := os.ReadFile(filepath.Join(e.work, fmt.Sprintf("runs-%d", id)))
+		if n := strings.Count(string(runs), "\n"); n != 1 {
+			t.Errorf("deployment %d ran %d times", id, n)
+		}
+	}
+}
