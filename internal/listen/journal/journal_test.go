@@ -403,3 +403,23 @@ func TestOnlyTheJournalFile(t *testing.T) {
 		t.Fatalf("closed journal: state directory holds %s", got)
 	}
 }
+
+// TestOldLogRefused: log segments of the journal before this one hold
+// acknowledged deliveries it cannot read: Open refuses, naming one, and
+// leaves them.
+func TestOldLogRefused(t *testing.T) {
+	dir := t.TempDir()
+	seg := filepath.Join(dir, "journal-00000001.wal")
+	if err := os.WriteFile(seg, []byte("old records"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := journal.Open(dir); err == nil || !strings.Contains(err.Error(), seg) {
+		if j != nil {
+			j.Close()
+		}
+		t.Fatalf("Open beside an old log: %v", err)
+	}
+	if b, _ := os.ReadFile(seg); string(b) != "old records" {
+		t.Fatal("the old log was changed")
+	}
+}
