@@ -311,3 +311,68 @@ func TestPollersShareADatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestSIGTERMDrainsOnADatabase: SIGTERM lets the running deployment finish
+// (it is released during the grace) and the deployment queued behind it in
+// the same environment runs on the other listener.
+func TestSIGTERMDrainsOnADatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping listeners on PostgreSQL in -short mode")
+	}
+	database := pgtest.Start(t).NewDatabase(t)
+	e := newEnv(t)
+	if err := os.WriteFile(filepath.Join(e.work, "shared.sh"), []byte(sharedScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sp := &spreader{sent: map[string][]int{}, addrs: []string{freeAddr(t), freeAddr(t)}}
+	front := httptest.NewServer(sp)
+	defer front.Close()
+	e.hook.URL = front.URL
+	ls := []*sharedListener{e.startShared(sp.addrs[0], database), e.startShared(sp.addrs[1], database)}
+
+	running := e.createDeployment("production", "block")
+	var pid int
+	e.waitFor(20*time.Second, "the first deployment to start", func() bool {
+		b, err := os.ReadFile(filepath.Join(e.work, fmt.Sprintf("runs-%d", running)))
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && pid != 0
+	})
+	queued := e.createDeployment("production", "deploy")
+	time.Sleep(time.Second) // both listeners have been offered it; it waits for the lane
+	if _, err := os.Stat(filepath.Join(e.work, fmt.Sprintf("runs-%d", queued))); err == nil {
+		t.Fatal("the second production deployment started while the first ran")
+	}
+	var stopping, other *sharedListener
+	for _, l := range ls {
+		if l.cmd.Process.Pid == pid {
+			stopping = l
+		} else {
+			other = l
+		}
+	}
+	if stopping == nil {
+		t.Fatalf("the deploy command's parent %d is none of the listeners", pid)
+	}
+	_ = stopping.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(500 * time.Millisecond)
+	_ = os.WriteFile(filepath.Join(e.work, fmt.Sprintf("release-%d", running)), nil, 0o644)
+	select {
+	case <-stopping.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the listener did not stop within the grace plus 10 s")
+	}
+	if d := e.waitFinal(running, 10*time.Second); strings.TrimSuffix(strings.Join(states(d), ","), ",inactive") != "in_progress,success" {
+		t.Errorf("the drained deployment: %v", states(d))
+	}
+	if d := e.waitFinal(queued, 30*time.Second); latest(d).State != "success" {
+		t.Errorf("the queued deployment: %v", states(d))
+	}
+	runs, _ := os.ReadFile(filepath.Join(e.work, fmt.Sprintf("runs-%d", queued)))
+	if got := strings.TrimSpace(string(runs)); got != strconv.Itoa(other.cmd.Process.Pid) && got != strconv.Itoa(pid) {
+		t.Errorf("the queued deployment ran under %q", got)
+	}
+	if strings.Count(string(runs), "\n") != 1 {
+		t.Errorf("the queued deployment ran %d times", strings.Count(string(runs), "\n"))
+	}
+	t.Logf("the queued deployment ran on the %s listener", map[bool]string{true: "other", false: "stopping"}[strings.TrimSpace(string(runs)) == strconv.Itoa(other.cmd.Process.Pid)])
+}
