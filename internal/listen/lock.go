@@ -2,6 +2,7 @@ package listen
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -16,13 +17,22 @@ import (
 // The check is the one every deploy path uses: one request, since the listener knows who deploys.
 
 // lockAdmits says whether the deployment may run; when not, the final status says why ("locked by
-// <owner>: <reason>"). A lock that cannot be read stops the deployment too: a lock is there to be safe.
+// <owner>: <reason>"). Who deploys is the deployment's creator, or the deploy_user of its payload: the
+// listener creates a merged pull request's deployment with its own token for the pull request's author,
+// whom the merge was let through for. A lock that cannot be read stops the deployment too: a lock is
+// there to be safe.
 func (w *workers) lockAdmits(j *store.Job) (ok bool, state status.State, desc string) {
 	d := j.Deploy
 	ctx, cancel := context.WithTimeout(w.apiCtx, apiTimeout)
 	defer cancel()
 	checked, err := lock.Check(ctx, w.c, w.repo(d.Repo), d.Environment, lock.CheckOptions{Actor: d.Creator})
 	var locked *lock.LockedError
+	var p struct {
+		DeployUser string `json:"deploy_user"`
+	}
+	if errors.As(err, &locked) && json.Unmarshal(d.Payload, &p) == nil && locked.Lock.HeldBy(p.DeployUser) {
+		return true, "", ""
+	}
 	switch {
 	case errors.As(err, &locked):
 		return false, status.Error, locked.Description()

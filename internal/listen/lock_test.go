@@ -38,13 +38,21 @@ func TestLockedEnvironmentIsNotDeployed(t *testing.T) {
 	if desc := d.Statuses[0].Description; desc != "locked by alice: db work" {
 		t.Errorf("description %q", desc)
 	}
-	// alice's own deployment runs.
+	// alice's own deployment runs, and so does one the listener created for her merged pull request.
 	j = newDeployment(t, w, "production")
 	j.Deploy.Creator = "alice"
 	w.execute(j)
 	w.finish(j)
 	if _, err := os.Stat(marker); err != nil {
 		t.Fatalf("alice's deployment did not run: %s", statesOf(gh, j.Deploy.ID))
+	}
+	os.Remove(marker)
+	j = newDeployment(t, w, "production")
+	j.Deploy.Creator, j.Deploy.Payload = "deploy-bot", []byte(`{"deploy_user":"alice"}`)
+	w.execute(j)
+	w.finish(j)
+	if _, err := os.Stat(marker); err != nil {
+		t.Fatalf("the deployment of alice's merge did not run: %s", statesOf(gh, j.Deploy.ID))
 	}
 }
 
