@@ -78,6 +78,9 @@ func NewCmdTrigger(f *cmdutil.Factory, runF func(*TriggerOptions) error) *cobra.
 			return nil
 		},
 		RunE: func(c *cobra.Command, _ []string) error {
+			if !c.Flags().Changed("to") {
+				return cmdutil.Usagef("--to is required: the listener's webhook URL")
+			}
 			opts.Context = cmdutil.ContextOf(c)
 			if runF != nil {
 				return runF(opts)
@@ -91,7 +94,6 @@ func NewCmdTrigger(f *cmdutil.Factory, runF func(*TriggerOptions) error) *cobra.
 	fl.StringVarP(&opts.RepoFlag, "repo", "R", "", "Name the repository `OWNER/REPO` in the delivery")
 	fl.StringVar(&opts.Ref, "ref", "main", "The `branch` deployed (deployment, deployment_status) or merged (pull_request's head)")
 	fl.StringVarP(&opts.Environment, "environment", "e", "production", "The deployment's `environment`")
-	_ = c.MarkFlagRequired("to")
 	return c
 }
 

@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-github/v60/github"
 
 	"github.com/deployctl/gh-deployctl/cmd/cmdtest"
 	"github.com/deployctl/gh-deployctl/cmd/trigger"
+	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/iostreams"
 )
 
@@ -28,7 +30,7 @@ func TestTriggerFlags(t *testing.T) {
 		t.Errorf("options %+v", got)
 	}
 	for line, want := range map[string]string{
-		"trigger deployment":                      `required flag(s) "to" not set`,
+		"trigger deployment":                      "--to is required",
 		"trigger --to http://x":                   "takes 1 argument",
 		"trigger push --to http://x":              `unknown event "push"`,
 		"trigger ping --to localhost:4567":        "is not an http(s) URL",
@@ -37,10 +39,18 @@ func TestTriggerFlags(t *testing.T) {
 	} {
 		f := cmdtest.Factory(t, nil)
 		err := cmdtest.RunCmd(t, f, "", trigger.NewCmdTrigger(f, nil), line)
-		if err == nil || !regexp.MustCompile(regexp.QuoteMeta(want)).MatchString(err.Error()) {
-			t.Errorf("%s: %v, want an error saying %q", line, err, want)
+		if err == nil || cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want a usage error saying %q", line, err, want)
 		}
 	}
+}
+
+// Without --to, trigger is a usage error as the contract has it: exit 2
+// and the help line, with nothing sent.
+func TestTriggerWithoutToIsAUsageError(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.Run("trigger ping").WantExit(cmdutil.ExitUsage).
+		WantErrContains("--to is required", "deployctl trigger --help' for usage.\n")
 }
 
 func TestTriggerSends(t *testing.T) {
