@@ -19,6 +19,7 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/deploy"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/output"
 	"github.com/deployctl/gh-deployctl/internal/runner"
 	"github.com/deployctl/gh-deployctl/internal/status"
 )
@@ -180,9 +181,11 @@ func (o *Options) finish(ctx context.Context, res *Result, timeout time.Duration
 	notef(o.Notes, "deployctl: deployment %d: %s: %s", d.ID, res.State, res.Description)
 }
 
+// notef writes one of deployctl's own lines: one line, whatever names it
+// holds (escaped as table cells are).
 func notef(w io.Writer, format string, args ...any) {
 	if w != nil {
-		fmt.Fprintf(w, format+"\n", args...)
+		fmt.Fprintln(w, output.Cell(fmt.Sprintf(format, args...)))
 	}
 }
 

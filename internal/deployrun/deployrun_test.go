@@ -99,6 +99,24 @@ func TestSuccess(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// TestNotesOneLineEach: deployctl's own lines stay one line each, with the
+// deployment's names shown escaped as table cells show them.
+func TestNotesOneLineEach(t *testing.T) {
+	f := newFixture(t, "true")
+	f.opts.Take = func(ctx context.Context) (*deploy.Deployment, error) {
+		return deploy.Create(ctx, f.opts.Client, demo, deploy.CreateRequest{Ref: "main", Environment: "we\tird\nenv", Task: "deploy"})
+	}
+	res := Run(context.Background(), f.opts)
+	if res.Err != nil || res.ExitStatus != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	want := "deployctl: deployment " + itoa(res.Deployment.ID) + " of main (" + res.Deployment.SHA[:7] + `) to we\tird\nenv in octo/demo: running true` + "\n" +
+		"deployctl: deployment " + itoa(res.Deployment.ID) + ": success: " + res.Description + "\n"
+	if f.notes.String() != want {
+		t.Fatalf("notes:\n%s\nwant:\n%s", f.notes.String(), want)
+	}
+}
+
 func TestEnvironmentURLFlagWins(t *testing.T) {
 	f := newFixture(t, "sh", "-c", `echo https://from-file.example.com > "$DEPLOY_ENVIRONMENT_URL_FILE"`)
 	f.opts.EnvironmentURL = "https://from-flag.example.com"
