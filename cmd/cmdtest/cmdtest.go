@@ -195,3 +195,32 @@ func (s *Session) Bodies(method, path string) []map[string]any {
 	}
 	return out
 }
+
+// WantPaged runs line on a terminal with GH_PAGER set and fails the test
+// unless every line it printed (at least two: a header and a row) went
+// through the pager. The session's terminal and environment are restored.
+func (s *Session) WantPaged(line string) *Session {
+	s.T.Helper()
+	tty := s.TTY
+	pager, had := s.Env["GH_PAGER"]
+	s.TTY, s.Env["GH_PAGER"] = true, "sed s/^/paged:/"
+	defer func() {
+		s.TTY = tty
+		if had {
+			s.Env["GH_PAGER"] = pager
+		} else {
+			delete(s.Env, "GH_PAGER")
+		}
+	}()
+	s.Run(line).WantExit(0)
+	lines := strings.Split(strings.TrimSuffix(s.Out, "\n"), "\n")
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "paged:") {
+			s.T.Errorf("%s: line %q was not paged; stdout:\n%s", line, l, s.Out)
+		}
+	}
+	if len(lines) < 2 {
+		s.T.Errorf("%s: stdout %q, want a header and a row through the pager", line, s.Out)
+	}
+	return s
+}

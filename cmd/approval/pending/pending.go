@@ -58,6 +58,7 @@ func pendingRun(opts *PendingOptions) error {
 	if err != nil {
 		return err
 	}
+	defer opts.StartPager()()
 	ios := opts.IO
 	if opts.Exporter != nil {
 		if list == nil {

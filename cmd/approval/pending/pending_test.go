@@ -23,3 +23,9 @@ func TestPending(t *testing.T) {
 	s.Run("pending --json runId,environment,canApprove,reviewers --jq '.[0]'").WantExit(0).
 		WantOut(fmt.Sprintf(`{"canApprove":false,"environment":"production","reviewers":["mona"],"runId":%d}`+"\n", b))
 }
+
+func TestPendingPagesOnATerminal(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.GH.Repo("octo/demo").AddWaitingRun(githubtest.WaitingRun{Workflow: "deploy", Environments: []string{"production"}})
+	s.WantPaged("pending")
+}

@@ -70,6 +70,7 @@ func listRun(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	defer opts.StartPager()()
 	ios := opts.IO
 	if opts.Exporter != nil {
 		for i := range envs {

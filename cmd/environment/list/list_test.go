@@ -152,3 +152,9 @@ func TestEnvironmentsLockHook(t *testing.T) {
 		t.Errorf("locks asked for %q", asked)
 	}
 }
+
+func TestEnvironmentsPagesOnATerminal(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.Run("create --ref main -e production --skip-checks").WantExit(0)
+	s.WantPaged("environments")
+}

@@ -57,6 +57,7 @@ func locksRun(opts *LocksOptions) error {
 	if err != nil {
 		return err
 	}
+	defer opts.StartPager()()
 	ios := opts.IO
 	if opts.Exporter != nil {
 		if locks == nil {

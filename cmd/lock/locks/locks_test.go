@@ -26,3 +26,9 @@ func TestLocks(t *testing.T) {
 	s.Run("locks --json environment,global,createdBy,link,branch,lockBranch --jq '.[1]'").WantExit(0).
 		WantOut(`{"branch":"","createdBy":"octocat","environment":"production","global":false,"link":"","lockBranch":"production-branch-deploy-lock"}` + "\n")
 }
+
+func TestLocksPagesOnATerminal(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.Run("lock production --reason db").WantExit(0)
+	s.WantPaged("locks")
+}
