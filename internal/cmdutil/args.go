@@ -65,10 +65,14 @@ func DeploymentIDArg(dst *int64) cobra.PositionalArgs {
 }
 
 // ParseID parses a deployment ID: a usage error unless a positive number.
-func ParseID(s string) (int64, error) {
+func ParseID(s string) (int64, error) { return ParseIDOf("deployment", s) }
+
+// ParseIDOf parses the ID of a noun ("deployment", "run"): a usage error,
+// naming the noun and s, unless a positive number.
+func ParseIDOf(noun, s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, Usagef("invalid deployment ID %q: expected a positive number", s)
+		return 0, Usagef("invalid %s ID %q: expected a positive number", noun, s)
 	}
 	return id, nil
 }

@@ -64,9 +64,9 @@ func newCmd(f *cmdutil.Factory, runF func(*ReviewOptions) error, state approval.
 			case 0:
 				return nil
 			case 1:
-				id, err := cmdutil.ParseID(args[0])
+				id, err := cmdutil.ParseIDOf("run", args[0])
 				if err != nil {
-					return cmdutil.Usagef("invalid run ID %q: %v", args[0], err)
+					return err
 				}
 				opts.RunID = id
 				return nil
@@ -92,7 +92,6 @@ func newCmd(f *cmdutil.Factory, runF func(*ReviewOptions) error, state approval.
 	opts.Bind(f, c)
 	c.Flags().StringArrayVarP(&opts.Environments, "environment", "e", nil, "Review only this `environment` (repeatable)")
 	c.Flags().StringVarP(&opts.Comment, "comment", "c", "", "A comment to go with the review")
-	cmdutil.AllowEmpty(c, "comment")
 	cmdutil.AddJSONFlags(c, &opts.Exporter, output.FieldsOf(approval.Pending{}))
 	cmdutil.MarkWrite(c, "1")
 	return c

@@ -20,8 +20,9 @@ func TestReviewFlags(t *testing.T) {
 			return o.RunID == 42 && o.State == approval.Approve && len(o.Environments) == 2 && o.Comment == "looks good"
 		}},
 		{line: "reject", check: func(o *review.ReviewOptions) bool { return o.RunID == 0 && o.State == approval.Reject }},
-		{line: "approve --comment ''", check: func(o *review.ReviewOptions) bool { return o.Comment == "" }},
-		{line: "approve x", wantErr: `invalid run ID "x"`},
+		{line: "approve --comment ''", wantErr: "--comment must not be empty"},
+		{line: "reject -c ' '", wantErr: "--comment must not be empty"},
+		{line: "approve x", wantErr: `invalid run ID "x": expected a positive number`},
 		{line: "approve 1 2", wantErr: "at most one run ID"},
 		{line: "approve -e ''", wantErr: "must not be empty"},
 	}
@@ -89,5 +90,22 @@ func TestApprovePicksARunOnATerminal(t *testing.T) {
 		WantErrContains("Which run?", fmt.Sprintf("1. %d  release  main  production", second), fmt.Sprintf("2. %d  deploy  main  production", first))
 	if st, _ := repo.Run(second); st.Status != "waiting" {
 		t.Errorf("the run not chosen was reviewed: %+v", st)
+	}
+}
+
+// An empty comment is a usage error, from the flag or DEPLOYCTL_COMMENT, and
+// nothing is sent.
+func TestEmptyCommentSendsNothing(t *testing.T) {
+	s := cmdtest.NewSession(t)
+	s.GH.Repo("octo/demo").AddWaitingRun(githubtest.WaitingRun{Workflow: "deploy", Environments: []string{"production"}})
+	for _, line := range []string{"approve -c ''", "reject --comment ' '", "approve"} {
+		if line == "approve" {
+			s.Env["DEPLOYCTL_COMMENT"] = ""
+		}
+		s.GH.ResetRequests()
+		s.Run(line).WantExit(2).WantErrContains("must not be empty")
+		if n := len(s.GH.Requests()); n != 0 {
+			t.Errorf("%s: %d requests sent", line, n)
+		}
 	}
 }

@@ -18,7 +18,7 @@ func ParseIDs(args []string) ([]int64, error) {
 	for _, a := range args {
 		id, err := cmdutil.ParseID(a)
 		if err != nil {
-			return nil, cmdutil.Usagef("invalid deployment ID %q: %v", a, err)
+			return nil, err
 		}
 		if !seen[id] {
 			seen[id] = true

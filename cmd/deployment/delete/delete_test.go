@@ -1,6 +1,7 @@
 package delete_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/deployctl/gh-deployctl/cmd/cmdtest"
@@ -18,6 +19,9 @@ func TestDeleteAndDeactivate(t *testing.T) {
 		}
 	}
 	s.Run("delete x --yes").WantExit(2).WantErrContains(`invalid deployment ID "x"`)
+	if !strings.HasPrefix(s.Err, "invalid deployment ID \"x\": expected a positive number\n") {
+		t.Errorf("stderr %q, want the ID named once", s.Err)
+	}
 	s.Run("delete 99 --yes").WantExit(1).WantErrContains("deployment 99")
 
 	// Deactivate: the one already inactive gets no request.
