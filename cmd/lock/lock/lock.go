@@ -107,14 +107,14 @@ func lockRun(opts *LockOptions) error {
 	cs := ios.ColorScheme()
 	switch {
 	case res.Already:
-		_, err = fmt.Fprintf(ios.Out, "%s You already hold the lock on %s (since %s ago)\n", cs.SuccessIcon(), l.Scope(), lock.Age(now, l.CreatedAt))
+		_, err = fmt.Fprintf(ios.Out, "%s You already hold the lock on %s (locked %s ago)\n", cs.SuccessIcon(), l.Scope(), lock.Age(now, l.CreatedAt))
 	default:
 		msg := fmt.Sprintf("%s Locked %s in %s/%s", cs.SuccessIcon(), cs.Bold(l.Scope()), repo.Owner, repo.Name)
 		if l.ExpiresAt != nil {
 			msg += fmt.Sprintf(" for %s", lock.Duration(l.ExpiresAt.Sub(now)))
 		}
 		if l.Reason != "" {
-			msg += ": " + l.Reason
+			msg += ": " + output.Cell(l.Reason)
 		}
 		_, err = fmt.Fprintln(ios.Out, msg)
 	}

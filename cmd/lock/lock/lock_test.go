@@ -51,7 +51,9 @@ func TestLock(t *testing.T) {
 	s.TTY = true
 	s.Run("lock production --reason 'migrating the db' --ttl 90m").WantExit(0).
 		WantOut("✓ Locked production in octo/demo for 1h30m: migrating the db\n")
-	s.Run("lock production").WantExit(0).WantOut("✓ You already hold the lock on production (since 0s ago)\n")
+	s.Run("lock production").WantExit(0).WantOut("✓ You already hold the lock on production (locked 0s ago)\n")
+	// A reason's newline or tab is shown escaped, as a table cell: one line.
+	s.Run("lock qa --reason 'db\nmigration\tx'").WantExit(0).WantOut("✓ Locked qa in octo/demo: db\\nmigration\\tx\n")
 	s.TTY = false
 	s.Run("lock staging").WantExit(0).WantOut("staging-branch-deploy-lock\n")
 

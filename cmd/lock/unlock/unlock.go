@@ -12,6 +12,7 @@ import (
 	"github.com/deployctl/gh-deployctl/cmd/lock/shared"
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/lock"
+	"github.com/deployctl/gh-deployctl/internal/output"
 )
 
 // UnlockOptions are the inputs of `deployctl unlock`.
@@ -114,7 +115,7 @@ func unlockRun(opts *UnlockOptions) error {
 func describe(l *lock.Lock, now time.Time) string {
 	d := "held " + lock.Age(now, l.CreatedAt)
 	if l.Reason != "" {
-		d += ": " + l.Reason
+		d += ": " + output.Cell(l.Reason)
 	}
 	return d
 }

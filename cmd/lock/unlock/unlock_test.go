@@ -39,4 +39,7 @@ func TestUnlock(t *testing.T) {
 	s.Run("unlock production --yes").WantExit(1).WantErrContains("production is not locked in octo/demo")
 	s.Run("lock --global").WantExit(0)
 	s.Run("unlock --global --yes").WantExit(0).WantOut("Removed octocat's lock on every environment (global lock) (held 0s)\n")
+	// A reason's newline or tab is shown escaped, as a table cell: one line.
+	s.Run("lock qa --reason 'db\nmigration\tx'").WantExit(0)
+	s.Run("unlock qa --yes").WantExit(0).WantOut("Removed octocat's lock on qa (held 0s: db\\nmigration\\tx)\n")
 }
