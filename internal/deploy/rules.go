@@ -17,6 +17,16 @@ func ShortSHA(sha string) string {
 	return sha
 }
 
+// RefAndSHA names what a deployment runs as deployctl's messages do:
+// "main (8b0fcf6)", or the short SHA alone when the ref is the SHA itself
+// (a deployment pinned by promote or rollback, or GITHUB_SHA in Actions).
+func RefAndSHA(ref, sha string) string {
+	if ref == "" || strings.HasPrefix(sha, ref) {
+		return ShortSHA(sha)
+	}
+	return ref + " (" + ShortSHA(sha) + ")"
+}
+
 // ParseSHA checks a commit SHA a user typed: 7 to 64 hexadecimal digits
 // (40 for SHA-1, 64 for SHA-256 repositories; fewer is a prefix, as the
 // 7 characters the tables show), returned in lower case.

@@ -43,6 +43,17 @@ func TestShortSHA(t *testing.T) {
 	}
 }
 
+// TestRefAndSHA: a pinned deployment (ref = its SHA, in full or short) is
+// named by the short SHA alone, not the SHA twice.
+func TestRefAndSHA(t *testing.T) {
+	const sha = "8b0fcf6a1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a"
+	for ref, want := range map[string]string{"main": "main (8b0fcf6)", sha: "8b0fcf6", "8b0fcf6": "8b0fcf6", "": "8b0fcf6", "v1.4.0": "v1.4.0 (8b0fcf6)"} {
+		if got := RefAndSHA(ref, sha); got != want {
+			t.Errorf("RefAndSHA(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}
+
 func TestParseSHA(t *testing.T) {
 	for in, want := range map[string]string{"8b0fcf6": "8b0fcf6", "8B0FCF6A": "8b0fcf6a", strings.Repeat("a", 40): strings.Repeat("a", 40)} {
 		if got, err := ParseSHA(in); err != nil || got != want {

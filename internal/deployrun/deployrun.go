@@ -108,7 +108,7 @@ func Run(ctx context.Context, o Options) Result {
 		return res
 	}
 	res.Deployment = d
-	notef(o.Notes, "deployctl: deployment %d of %s (%s) to %s in %s/%s: running %s", d.ID, d.Ref, deploy.ShortSHA(d.SHA), d.Environment, o.Repo.Owner, o.Repo.Name, filepath.Base(o.Argv[0]))
+	notef(o.Notes, "deployctl: deployment %d of %s to %s in %s/%s: running %s", d.ID, deploy.RefAndSHA(d.Ref, d.SHA), d.Environment, o.Repo.Owner, o.Repo.Name, filepath.Base(o.Argv[0]))
 
 	_, err = status.Set(in.ctx, o.Client, o.Repo, d.ID, status.SetRequest{
 		State: status.InProgress, LogURL: o.LogURL,

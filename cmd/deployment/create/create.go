@@ -133,8 +133,8 @@ func Print(ios *iostreams.IOStreams, exporter *output.Exporter, repo repository.
 		err = exporter.Write(ios, d)
 	case ios.IsStdoutTTY():
 		cs := ios.ColorScheme()
-		_, err = fmt.Fprintf(ios.Out, "%s Created deployment %s of %s (%s) to %s in %s/%s\n", cs.SuccessIcon(),
-			cs.Bold(fmt.Sprint(d.ID)), d.Ref, deploy.ShortSHA(d.SHA), d.Environment, repo.Owner, repo.Name)
+		_, err = fmt.Fprintf(ios.Out, "%s Created deployment %s of %s to %s in %s/%s\n", cs.SuccessIcon(),
+			cs.Bold(fmt.Sprint(d.ID)), deploy.RefAndSHA(d.Ref, d.SHA), d.Environment, repo.Owner, repo.Name)
 	default:
 		_, err = fmt.Fprintln(ios.Out, d.ID)
 	}

@@ -90,7 +90,7 @@ func TestPromote(t *testing.T) {
 	// Yes.
 	s.Stdin = "y\n"
 	s.Run("promote staging production --payload '{\"a\":1}'").WantExit(0).
-		WantOut("✓ Created deployment 3 of " + stagingSHA + " (" + stagingSHA[:7] + ") to production in octo/demo\n")
+		WantOut("✓ Created deployment 3 of " + stagingSHA[:7] + " to production in octo/demo\n")
 	if s.Err != summary {
 		t.Errorf("stderr:\n%s\nwant:\n%s", s.Err, summary)
 	}
@@ -104,7 +104,7 @@ func TestPromote(t *testing.T) {
 
 	// --yes: no question. Off a terminal: no question either, the ID alone.
 	s.Stdin = ""
-	s.Run("promote staging production --yes").WantExit(0).WantOut("✓ Created deployment 4 of " + stagingSHA + " (" + stagingSHA[:7] + ") to production in octo/demo\n")
+	s.Run("promote staging production --yes").WantExit(0).WantOut("✓ Created deployment 4 of " + stagingSHA[:7] + " to production in octo/demo\n")
 	if s.Err != "" {
 		t.Errorf("stderr %q with --yes", s.Err)
 	}

@@ -72,7 +72,7 @@ func TestRollback(t *testing.T) {
 	activeID, activeSHA := deployTo(s, "production", "bad", "success")
 
 	s.TTY, s.StdinTTY, s.Stdin = true, true, "y\n"
-	s.Run("rollback production").WantExit(0).WantOut("✓ Created deployment 4 of " + goodSHA + " (" + goodSHA[:7] + ") to production in octo/demo\n")
+	s.Run("rollback production").WantExit(0).WantOut("✓ Created deployment 4 of " + goodSHA[:7] + " to production in octo/demo\n")
 	want := "production runs " + activeSHA[:7] + " (deployment " + activeID + "); rolling back to " + goodSHA[:7] + " (deployment " + goodID + "): 0 commits ahead, 2 behind\n" +
 		"  https://github.com/octo/demo/compare/" + activeSHA + "..." + goodSHA + "\n" +
 		"Roll production back to " + goodSHA[:7] + " (deployment " + goodID + ")? [y/N] "
