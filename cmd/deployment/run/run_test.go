@@ -247,6 +247,10 @@ func TestRunInActions(t *testing.T) {
 	if b, _ := os.ReadFile(out); string(b) != "deployment-id=1\n" {
 		t.Errorf("GITHUB_OUTPUT = %q", b)
 	}
+	// The ref is GITHUB_SHA: the SHA is named once.
+	if want := "deployctl: deployment 1 of " + s.SHA[:7] + " to production in octo/demo: running sh\n"; !strings.HasPrefix(s.Err, want) {
+		t.Errorf("stderr %q, want it to start with %q", s.Err, want)
+	}
 }
 
 // TestRunBadInputSendsNothing: usage errors exit 2 before any request.
