@@ -16,6 +16,7 @@ import (
 	"github.com/deployctl/gh-deployctl/cmd/cmdtest"
 	"github.com/deployctl/gh-deployctl/internal/cmdutil"
 	"github.com/deployctl/gh-deployctl/internal/ghapi"
+	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 // silentServer accepts connections and never answers, like a hung API.
@@ -126,7 +127,7 @@ func TestCtrlCEndsACommandAtOnce(t *testing.T) {
 		defer w.Close()
 		f.IOStreams.In = stdin
 		f.IOStreams.SetStdinTTY(true)
-		errOut := &syncBuffer{}
+		errOut := &testbin.Buffer{}
 		f.IOStreams.ErrOut = errOut
 		ctx, cancel = context.WithCancelCause(context.Background())
 		go func() {
@@ -155,21 +156,4 @@ func TestPayloadFromAPipeSaysNothing(t *testing.T) {
 	if s.Err != "" {
 		t.Errorf("stderr %q", s.Err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -80,7 +80,7 @@ func (s *spreader) forward(i int, h http.Header, body []byte) int {
 
 type sharedListener struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *testbin.Buffer
 	done   chan struct{}
 }
 
@@ -94,7 +94,7 @@ func (e *env) startShared(addr, database string) *sharedListener {
 		"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken,
 		"DEPLOYCTL_WEBHOOK_SECRET=" + secret, "WORK=" + e.work,
 	}
-	l := &sharedListener{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	l := &sharedListener{cmd: cmd, stderr: &testbin.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr, cmd.Stdout = l.stderr, l.stderr
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
@@ -265,7 +265,7 @@ func TestPollersShareADatabase(t *testing.T) {
 			"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
 			"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken, "WORK=" + e.work,
 		}
-		stderr := &syncBuffer{}
+		stderr := &testbin.Buffer{}
 		cmd.Stderr, cmd.Stdout = stderr, stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -56,24 +55,6 @@ echo "https://$DEPLOY_ENVIRONMENT.example.com/$DEPLOY_ID" > "$DEPLOY_ENVIRONMENT
 echo done
 `
 
-// syncBuffer collects a process's stderr while tests read it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is one test's world: a fake GitHub, a work dir with the deploy
 // script, a state dir, and the listener processes started on them.
 type env struct {
@@ -110,7 +91,7 @@ func freeAddr(t *testing.T) string {
 
 type listener struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *testbin.Buffer
 	done   chan struct{}
 	err    error
 }
@@ -131,7 +112,7 @@ func (e *env) start(args ...string) *listener {
 		cmd.Env = append(cmd.Env, "DEPLOYCTL_WEBHOOK_SECRET="+secret)
 	}
 	cmd.Env = append(cmd.Env, e.secretEnv...)
-	l := &listener{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	l := &listener{cmd: cmd, stderr: &testbin.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = l.stderr
 	cmd.Stdout = l.stderr
 	if err := cmd.Start(); err != nil {

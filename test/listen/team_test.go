@@ -202,7 +202,7 @@ func TestPollMode(t *testing.T) {
 		"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
 		"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken, "WORK=" + e.work,
 	}
-	stderr := &syncBuffer{}
+	stderr := &testbin.Buffer{}
 	cmd.Stderr, cmd.Stdout = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
