@@ -168,11 +168,19 @@ func For(locks []Lock, environment string) *Lock {
 	return own
 }
 
-// ByEnvironment returns the lock that applies to each of environments (absent: none), from one List.
-func ByEnvironment(ctx context.Context, c *ghapi.Client, repo repository.Repository, environments []string) (map[string]*Lock, error) {
-	locks, err := List(ctx, c, repo)
+// ByEnvironment returns the lock in force at now for each of environments (absent: none), from one
+// List. An expired lock is not in force (Check ignores it too), so a live global lock shows through an
+// expired lock of the environment's own.
+func ByEnvironment(ctx context.Context, c *ghapi.Client, repo repository.Repository, environments []string, now time.Time) (map[string]*Lock, error) {
+	all, err := List(ctx, c, repo)
 	if err != nil {
 		return nil, err
+	}
+	var locks []Lock
+	for _, l := range all {
+		if !l.Expired(now) {
+			locks = append(locks, l)
+		}
 	}
 	out := map[string]*Lock{}
 	for _, env := range environments {

@@ -26,7 +26,10 @@ type ListOptions struct {
 
 // NewCmdList builds `deployctl environments`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{APIOptions: cmdutil.NewAPIOptions(f), Locks: locksOf}
+	opts := &ListOptions{APIOptions: cmdutil.NewAPIOptions(f)}
+	opts.Locks = func(c *ghapi.Client, repo repository.Repository) environment.LocksFunc {
+		return locksOf(c, repo, opts.Now)
+	}
 	c := &cobra.Command{
 		Use:     "environments",
 		Aliases: []string{"envs"},

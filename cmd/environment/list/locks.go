@@ -2,6 +2,7 @@ package list
 
 import (
 	"context"
+	"time"
 
 	"github.com/cli/go-gh/v2/pkg/repository"
 
@@ -13,9 +14,9 @@ import (
 // locksOf fills the LOCK column from the repository's lock branches, deployctl's and branch-deploy's
 // (lock.ByEnvironment: one request for up to 100 locks, whatever the number of environments). The
 // global lock shows on every environment.
-func locksOf(c *ghapi.Client, repo repository.Repository) environment.LocksFunc {
+func locksOf(c *ghapi.Client, repo repository.Repository, now func() time.Time) environment.LocksFunc {
 	return func(ctx context.Context, names []string) (map[string]environment.Lock, error) {
-		locks, err := lock.ByEnvironment(ctx, c, repo, names)
+		locks, err := lock.ByEnvironment(ctx, c, repo, names, now())
 		if err != nil {
 			return nil, err
 		}

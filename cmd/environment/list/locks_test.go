@@ -21,3 +21,17 @@ func TestEnvironmentsShowLocks(t *testing.T) {
 	s.Run("envs --json name,lock --jq '.[] | [.name, .lock.createdBy, .lock.global] | @tsv'").WantExit(0).
 		WantOut("production\tmonalisa\ttrue\nqa\tmonalisa\ttrue\nstaging\tmonalisa\ttrue\n")
 }
+
+// An expired lock is not shown as held (create ignores it too); a live global lock shows through it.
+func TestEnvironmentsHideExpiredLocks(t *testing.T) {
+	s := setUp(t)
+	expired := []byte(`{"reason": "old", "branch": null, "created_at": "2020-01-01T00:00:00Z", "created_by": "monalisa",
+		"sticky": true, "environment": "staging", "global": false, "unlock_command": ".unlock staging", "link": null,
+		"expires_at": "2020-01-01T01:00:00Z"}`)
+	locktest.WriteAsBranchDeploy(t, s.GH, deploylock.BranchName("staging"), expired)
+	s.Run("envs --json name,lock --jq '.[] | [.name, .lock.createdBy // \"-\"] | @tsv'").WantExit(0).
+		WantOut("production\t-\nqa\t-\nstaging\t-\n")
+	locktest.WriteAsBranchDeploy(t, s.GH, deploylock.GlobalBranch, locktest.BranchDeployJSON("", "hubot", "freeze"))
+	s.Run("envs --json name,lock --jq '.[] | [.name, .lock.createdBy // \"-\"] | @tsv'").WantExit(0).
+		WantOut("production\thubot\nqa\thubot\nstaging\thubot\n")
+}
