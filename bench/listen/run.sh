@@ -44,6 +44,14 @@
 # each acknowledgement costs more; on a quiet machine of this kind the prototype of this journal
 # measured p99 4.5 ms at 1,000/s and 3.8k-4.3k/s under wrk. Here the load of the other sessions
 # dominates every figure (the bare handler's p99 is 32-42 ms): compare ratios from one run only.
+#
+# The same command on a mostly quiet machine (load average ~1, with deployment creation), 2026-12-01:
+#   1,000/s for 30 s           listener p50 2.10 ms, p99 6.28 ms, RSS max 42.4 MiB (baseline p99 4.88 ms,
+#                              bare 1.31 ms); 30,000 of 30,000 accepted
+#   wrk listener               4.7k (round overlapped another session), 10.7k, 12.6k /s; median 15.8% of
+#                              bare (68k/s), 83.7% of the baseline (rounds 46.6 83.7 102.1%)
+#   RSS idle after wrk         151.5 MiB, of which 128 MiB is the mapped 110 MiB journal file (anon 23)
+#   journal after a clean stop 310,819 deliveries = accepted, 310,819 deployments created
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
