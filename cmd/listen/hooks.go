@@ -22,10 +22,10 @@ func checkHooks(opts *ListenOptions) error {
 			return &cmdutil.UsageError{Err: err}
 		}
 	}
-	if opts.Poll != 0 && (opts.Poll < time.Second || len(opts.Repos) == 0) {
+	if (opts.PollGiven || opts.Poll != 0) && (opts.Poll < time.Second || len(opts.Repos) == 0) {
 		return cmdutil.Usagef("--poll needs a duration of at least 1s and the repositories to poll (-R OWNER/REPO)")
 	}
-	if len(opts.Repos) > 0 && opts.Poll == 0 {
+	if len(opts.Repos) > 0 && !opts.PollGiven && opts.Poll == 0 {
 		return cmdutil.Usagef("-R/--repo names the repositories --poll asks; give --poll too")
 	}
 	for _, r := range opts.Repos {

@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -26,12 +27,20 @@ func TestCheckHooks(t *testing.T) {
 		{nil, "9464", false, 0, nil},
 		{nil, ":9464", true, 0, nil},
 	} {
-		err := checkHooks(&ListenOptions{Notify: tc.notify, MetricsAddr: tc.metrics, Poll: tc.poll, Repos: tc.repos})
+		err := checkHooks(&ListenOptions{Notify: tc.notify, MetricsAddr: tc.metrics, Poll: tc.poll, PollGiven: tc.poll != 0, Repos: tc.repos})
 		if tc.ok && err != nil {
 			t.Errorf("%v %q: %v", tc.notify, tc.metrics, err)
 		}
 		if !tc.ok && cmdutil.ExitCode(err) != 2 {
 			t.Errorf("%v %q: %v, want a usage error", tc.notify, tc.metrics, err)
 		}
+	}
+}
+
+// --poll 0s is a --poll below 1s, not a missing --poll.
+func TestPollZeroIsTooShort(t *testing.T) {
+	err := checkHooks(&ListenOptions{Poll: 0, PollGiven: true, Repos: []string{"octo/demo"}})
+	if err == nil || !strings.Contains(err.Error(), "at least 1s") {
+		t.Errorf("--poll 0s -R octo/demo: %v, want the at-least-1s usage error", err)
 	}
 }

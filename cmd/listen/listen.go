@@ -51,7 +51,9 @@ type ListenOptions struct {
 	MetricsAddr        string
 	Database           string
 	Poll               time.Duration
-	Repos              []string
+	// PollGiven: --poll was set (flag, DEPLOYCTL_POLL or config), even to 0.
+	PollGiven bool
+	Repos     []string
 }
 
 // NewCmdListen builds `deployctl listen`.
@@ -88,6 +90,7 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 		Args: cmdutil.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.Context = cmdutil.ContextOf(c)
+			opts.PollGiven = c.Flags().Changed("poll")
 			if runF != nil {
 				return runF(opts)
 			}
