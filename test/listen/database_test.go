@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/pgtest"
-	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
 // sharedScript records each run of a deployment and catches two runs at
@@ -78,48 +76,12 @@ func (s *spreader) forward(i int, h http.Header, body []byte) int {
 	return resp.StatusCode
 }
 
-type sharedListener struct {
-	cmd    *exec.Cmd
-	stderr *testbin.Buffer
-	done   chan struct{}
-}
-
-func (e *env) startShared(addr, database string) *sharedListener {
+func (e *env) startShared(addr, database string) *listener {
 	e.t.Helper()
-	state := e.t.TempDir()
-	cmd := exec.Command(testbin.Deployctl(e.t), "listen", "--addr", addr, "--state-dir", state, "--database", database,
+	l := e.launch("listener "+addr, []string{"DEPLOYCTL_WEBHOOK_SECRET=" + secret},
+		"listen", "--addr", addr, "--state-dir", e.t.TempDir(), "--database", database,
 		"--exec", filepath.Join(e.work, "shared.sh"), "--timeout", "60s", "--concurrency", "4", "--shutdown-grace", "5s")
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
-		"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken,
-		"DEPLOYCTL_WEBHOOK_SECRET=" + secret, "WORK=" + e.work,
-	}
-	l := &sharedListener{cmd: cmd, stderr: &testbin.Buffer{}, done: make(chan struct{})}
-	cmd.Stderr, cmd.Stdout = l.stderr, l.stderr
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	go func() { _ = cmd.Wait(); close(l.done) }()
-	e.t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-l.done
-		if e.t.Failed() {
-			e.t.Logf("listener %s stderr:\n%s", addr, l.stderr.String())
-		}
-	})
-	e.waitFor(30*time.Second, "listener "+addr+" ready", func() bool {
-		select {
-		case <-l.done:
-			e.t.Fatalf("listener exited:\n%s", l.stderr.String())
-		default:
-		}
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	e.waitHealthy(l, addr, "listener "+addr+" ready", 30*time.Second)
 	return l
 }
 
@@ -145,7 +107,7 @@ func TestSeveralListenersOnOneDatabase(t *testing.T) {
 	front := httptest.NewServer(sp)
 	defer front.Close()
 	e.hook.URL = front.URL // the fake's hook delivers to the spreader, not newEnv's address
-	var ls []*sharedListener
+	var ls []*listener
 	for _, a := range sp.addrs {
 		ls = append(ls, e.startShared(a, database))
 	}
@@ -210,7 +172,7 @@ func TestSeveralListenersOnOneDatabase(t *testing.T) {
 		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 		return pid != 0
 	})
-	var victim *sharedListener
+	var victim *listener
 	for _, l := range ls {
 		if l.cmd.Process.Pid == pid {
 			victim = l
@@ -259,26 +221,8 @@ func TestPollersShareADatabase(t *testing.T) {
 	}
 	for range 2 {
 		addr, state := freeAddr(t), t.TempDir()
-		cmd := exec.Command(testbin.Deployctl(t), "listen", "--addr", addr, "--state-dir", state, "--database", database,
+		e.launch("poller", nil, "listen", "--addr", addr, "--state-dir", state, "--database", database,
 			"--exec", filepath.Join(e.work, "shared.sh"), "--poll", "1s", "-R", "octo/demo")
-		cmd.Env = []string{
-			"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
-			"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken, "WORK=" + e.work,
-		}
-		stderr := &testbin.Buffer{}
-		cmd.Stderr, cmd.Stdout = stderr, stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			<-done
-			if t.Failed() {
-				t.Logf("poller stderr:\n%s", stderr.String())
-			}
-		})
 		e.waitFor(30*time.Second, "the poller's baseline", func() bool {
 			_, err := os.Stat(filepath.Join(state, "poll.json"))
 			return err == nil
@@ -328,7 +272,7 @@ func TestSIGTERMDrainsOnADatabase(t *testing.T) {
 	front := httptest.NewServer(sp)
 	defer front.Close()
 	e.hook.URL = front.URL
-	ls := []*sharedListener{e.startShared(sp.addrs[0], database), e.startShared(sp.addrs[1], database)}
+	ls := []*listener{e.startShared(sp.addrs[0], database), e.startShared(sp.addrs[1], database)}
 
 	running := e.createDeployment("production", "block")
 	var pid int
@@ -342,7 +286,7 @@ func TestSIGTERMDrainsOnADatabase(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.work, fmt.Sprintf("runs-%d", queued))); err == nil {
 		t.Fatal("the second production deployment started while the first ran")
 	}
-	var stopping, other *sharedListener
+	var stopping, other *listener
 	for _, l := range ls {
 		if l.cmd.Process.Pid == pid {
 			stopping = l

@@ -102,19 +102,29 @@ func (e *env) start(args ...string) *listener {
 	e.t.Helper()
 	all := append([]string{"listen", "--addr", e.addr, "--state-dir", e.stateDir,
 		"--exec", filepath.Join(e.work, "deploy.sh"), "--timeout", "20s", "--concurrency", "4"}, args...)
-	cmd := exec.Command(testbin.Deployctl(e.t), all...)
-	cmd.Env = []string{
+	secretEnv := e.secretEnv
+	if secretEnv == nil {
+		secretEnv = []string{"DEPLOYCTL_WEBHOOK_SECRET=" + secret}
+	}
+	l := e.launch("listener", secretEnv, all...)
+	e.waitHealthy(l, e.addr, "listener ready", 10*time.Second)
+	return l
+}
+
+// launch starts deployctl with args in the test's environment (the fake
+// GitHub and its token, HOME and WORK the work dir) plus extraEnv, its
+// stdout and stderr in l.stderr. At cleanup it is killed and, if the test
+// failed, its output logged as name's.
+func (e *env) launch(name string, extraEnv []string, args ...string) *listener {
+	e.t.Helper()
+	cmd := exec.Command(testbin.Deployctl(e.t), args...)
+	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
 		"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken,
 		"WORK=" + e.work,
-	}
-	if e.secretEnv == nil {
-		cmd.Env = append(cmd.Env, "DEPLOYCTL_WEBHOOK_SECRET="+secret)
-	}
-	cmd.Env = append(cmd.Env, e.secretEnv...)
+	}, extraEnv...)
 	l := &listener{cmd: cmd, stderr: &testbin.Buffer{}, done: make(chan struct{})}
-	cmd.Stderr = l.stderr
-	cmd.Stdout = l.stderr
+	cmd.Stderr, cmd.Stdout = l.stderr, l.stderr
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
 	}
@@ -123,23 +133,29 @@ func (e *env) start(args ...string) *listener {
 		_ = cmd.Process.Kill()
 		<-l.done
 		if e.t.Failed() {
-			e.t.Logf("listener stderr:\n%s", l.stderr.String())
+			e.t.Logf("%s stderr:\n%s", name, l.stderr.String())
 		}
 	})
-	e.waitFor(10*time.Second, "listener ready", func() bool {
+	return l
+}
+
+// waitHealthy waits until the listener l, on addr, answers /healthz with
+// 200; the test fails at once if l exits first.
+func (e *env) waitHealthy(l *listener, addr, what string, timeout time.Duration) {
+	e.t.Helper()
+	e.waitFor(timeout, what, func() bool {
 		select {
 		case <-l.done:
 			e.t.Fatalf("listener exited: %v\n%s", l.err, l.stderr.String())
 		default:
 		}
-		resp, err := http.Get("http://" + e.addr + "/healthz")
+		resp, err := http.Get("http://" + addr + "/healthz")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
-	return l
 }
 
 // stop sends sig and waits for the process to end.

@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/deployctl/gh-deployctl/internal/githubtest"
 	"github.com/deployctl/gh-deployctl/internal/testbin"
 )
 
@@ -196,26 +195,8 @@ func TestTriggerDrivesAListener(t *testing.T) {
 func TestPollMode(t *testing.T) {
 	e := newEnv(t)
 	old := e.createDeployment("production", "deploy") // before the first start: history
-	cmd := exec.Command(testbin.Deployctl(t), "listen", "--addr", e.addr, "--state-dir", e.stateDir,
+	l := e.launch("listener", nil, "listen", "--addr", e.addr, "--state-dir", e.stateDir,
 		"--exec", filepath.Join(e.work, "deploy.sh"), "--poll", "1s", "-R", "octo/demo")
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + e.work, "XDG_CONFIG_HOME=" + e.work,
-		"GITHUB_API_URL=" + e.gh.URL(), "GH_TOKEN=" + githubtest.DefaultToken, "WORK=" + e.work,
-	}
-	stderr := &testbin.Buffer{}
-	cmd.Stderr, cmd.Stdout = stderr, stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("listener stderr:\n%s", stderr.String())
-		}
-	})
 	e.waitFor(10*time.Second, "the baseline", func() bool {
 		_, err := os.Stat(filepath.Join(e.stateDir, "poll.json"))
 		return err == nil
@@ -255,7 +236,7 @@ func TestPollMode(t *testing.T) {
 		t.Error("the deployment from before the first start ran")
 	}
 	for _, d := range e.gh.Deployments("octo/demo") {
-		if runs := strings.Count(stderr.String(), fmt.Sprintf("deployment=%d environment=", d.ID)); d.ID != old && runs == 0 {
+		if runs := strings.Count(l.stderr.String(), fmt.Sprintf("deployment=%d environment=", d.ID)); d.ID != old && runs == 0 {
 			t.Errorf("deployment %d not in the log", d.ID)
 		}
 	}
