@@ -61,9 +61,6 @@ func pendingRun(opts *PendingOptions) error {
 	defer opts.StartPager()()
 	ios := opts.IO
 	if opts.Exporter != nil {
-		if list == nil {
-			list = []approval.Pending{}
-		}
 		return opts.Exporter.Write(ios, list)
 	}
 	if len(list) == 0 && ios.IsStdoutTTY() {

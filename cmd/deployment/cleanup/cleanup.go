@@ -95,9 +95,6 @@ func (o *Options) Execute(e *prune.Executor, p prune.Plan) ([]prune.Item, error)
 func (o *Options) Report(items []prune.Item, dryRun bool, already int, runErr error) error {
 	ios := o.IO
 	if o.Exporter != nil {
-		if items == nil {
-			items = []prune.Item{}
-		}
 		if err := o.Exporter.Write(ios, items); err != nil {
 			return err
 		}

@@ -60,9 +60,6 @@ func locksRun(opts *LocksOptions) error {
 	defer opts.StartPager()()
 	ios := opts.IO
 	if opts.Exporter != nil {
-		if locks == nil {
-			locks = []lock.Lock{}
-		}
 		return opts.Exporter.Write(ios, locks)
 	}
 	if len(locks) == 0 && ios.IsStdoutTTY() {
